@@ -1,0 +1,87 @@
+"""Deployment settings, read from the environment once per invocation.
+
+The variable names are a public contract (README, s.yaml): extend, never rename.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+RAM_ENDPOINT_VAR = "EMR_BOOTSTRAP_RAM_ENDPOINT"
+STS_ENDPOINT_VAR = "EMR_BOOTSTRAP_STS_ENDPOINT"
+RESOURCEMANAGER_ENDPOINT_VAR = "EMR_BOOTSTRAP_RESOURCEMANAGER_ENDPOINT"
+MEMBER_ROLE_VAR = "EMR_BOOTSTRAP_MEMBER_ROLE"
+
+# The real global endpoints (alibaba-api.md §1.1, §3, §4).
+DEFAULT_RAM_ENDPOINT = "ram.aliyuncs.com"
+DEFAULT_STS_ENDPOINT = "sts.aliyuncs.com"
+DEFAULT_RESOURCEMANAGER_ENDPOINT = "resourcemanager.aliyuncs.com"
+# Created by Resource Directory in every member it creates (alibaba-api.md §3.1).
+DEFAULT_MEMBER_ROLE = "ResourceDirectoryAccountAccessRole"
+
+_HOST_PORT = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+_ROLE_NAME = re.compile(r"^[A-Za-z0-9.-]{1,64}$")
+
+
+class SettingsError(ValueError):
+    """An environment variable has a value the function cannot use."""
+
+    def __init__(self, variable: str, value: str, rule: str) -> None:
+        super().__init__(f"{variable}={value!r}: {rule}")
+        self.variable = variable
+        self.rule = rule
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where one service is reached: the SDK wants a bare ``host[:port]`` plus a protocol."""
+
+    host: str
+    protocol: str  # "https" or "http"
+
+    @property
+    def url(self) -> str:
+        return f"{self.protocol}://{self.host}"
+
+
+def parse_endpoint(variable: str, value: str) -> Endpoint:
+    """``host[:port]`` means https; a full ``http://`` or ``https://`` URL keeps its scheme."""
+    text = value.strip()
+    protocol = "https"
+    for scheme in ("http", "https"):
+        prefix = f"{scheme}://"
+        if text.lower().startswith(prefix):
+            protocol, text = scheme, text[len(prefix) :].rstrip("/")
+            break
+    if not _HOST_PORT.match(text):
+        raise SettingsError(variable, value, "expected host[:port] or an http:// or https:// URL without a path")
+    return Endpoint(host=text, protocol=protocol)
+
+
+@dataclass(frozen=True)
+class Settings:
+    ram: Endpoint
+    sts: Endpoint
+    resourcemanager: Endpoint
+    member_role: str
+    connect_timeout_ms: int = 5_000
+    read_timeout_ms: int = 10_000
+    # Attempts per SDK call for throttling, 5xx and connection errors (the first try included).
+    max_attempts: int = 5
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        member_role = env.get(MEMBER_ROLE_VAR, "").strip() or DEFAULT_MEMBER_ROLE
+        if not _ROLE_NAME.match(member_role):
+            raise SettingsError(MEMBER_ROLE_VAR, member_role, "must be a RAM role name: 1-64 of A-Z a-z 0-9 . -")
+        return cls(
+            ram=parse_endpoint(RAM_ENDPOINT_VAR, env.get(RAM_ENDPOINT_VAR) or DEFAULT_RAM_ENDPOINT),
+            sts=parse_endpoint(STS_ENDPOINT_VAR, env.get(STS_ENDPOINT_VAR) or DEFAULT_STS_ENDPOINT),
+            resourcemanager=parse_endpoint(
+                RESOURCEMANAGER_ENDPOINT_VAR,
+                env.get(RESOURCEMANAGER_ENDPOINT_VAR) or DEFAULT_RESOURCEMANAGER_ENDPOINT,
+            ),
+            member_role=member_role,
+        )
