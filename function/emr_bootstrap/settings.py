@@ -6,8 +6,11 @@ The variable names are a public contract (README, s.yaml): extend, never rename.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 RAM_ENDPOINT_VAR = "EMR_BOOTSTRAP_RAM_ENDPOINT"
 STS_ENDPOINT_VAR = "EMR_BOOTSTRAP_STS_ENDPOINT"
