@@ -1,0 +1,216 @@
+"""s.yaml: valid fc3 props, safe triggers, an EventBridge pattern that matches exactly the events we handle.
+
+The schema is devsapp/fc3 ``src/schema.json`` as copied to ``shared/reference/fc3-component-schema.json``; CI keeps
+``shared/`` beside the repository, so it is located relative to the repository root.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from emr_bootstrap.events import NewAccountEvents, parse_trigger
+
+REPO = Path(__file__).resolve().parents[1]
+SCHEMA_PATH = REPO.parent / "shared" / "reference" / "fc3-component-schema.json"
+EVENTS = REPO / "events"
+_VAR = re.compile(r"\$\{vars\.([A-Za-z0-9_]+)\}")
+
+# fc3's ITrigger.triggerConfig is an anyOf that includes an empty object schema (IOtsConfig), so it accepts any
+# mapping; check each config against the definition for its triggerType as well.
+TRIGGER_DEFINITIONS = {"eventbridge": "IEventBridge", "http": "IHttpTriggerConfig", "timer": "ITimerTriggerConfig"}
+
+
+def load_schema() -> dict[str, Any]:
+    if not SCHEMA_PATH.is_file():
+        pytest.fail(
+            f"fc3 component schema not found at {SCHEMA_PATH}: keep the shared/ folder (shared/reference/) "
+            "beside the repository checkout"
+        )
+    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text())
+    return schema
+
+
+def resolve_vars(node: Any, variables: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        return {k: resolve_vars(v, variables) for k, v in node.items()}
+    if isinstance(node, list):
+        return [resolve_vars(v, variables) for v in node]
+    if isinstance(node, str):
+        whole = _VAR.fullmatch(node)
+        if whole:  # keep the variable's type (Serverless Devs substitutes whole values)
+            return variables[whole.group(1)]
+        return _VAR.sub(lambda m: str(variables[m.group(1)]), node)
+    return node
+
+
+def load_project() -> dict[str, Any]:
+    raw = yaml.safe_load((REPO / "s.yaml").read_text())
+    project: dict[str, Any] = resolve_vars(raw, raw.get("vars", {}))
+    return project
+
+
+PROJECT = load_project()
+RESOURCES: dict[str, dict[str, Any]] = PROJECT["resources"]
+
+
+def props_of(name: str) -> dict[str, Any]:
+    props: dict[str, Any] = RESOURCES[name]["props"]
+    return props
+
+
+def triggers(trigger_type: str) -> list[dict[str, Any]]:
+    return [t for r in RESOURCES.values() for t in r["props"].get("triggers", []) if t["triggerType"] == trigger_type]
+
+
+def eventbridge_pattern() -> dict[str, Any]:
+    (trigger,) = triggers("eventbridge")
+    pattern: dict[str, Any] = json.loads(trigger["triggerConfig"]["eventRuleFilterPattern"])
+    return pattern
+
+
+# ---------------------------------------------------------------------------------------------- pattern matcher
+def matches(pattern: dict[str, Any], event: Any) -> bool:
+    """The subset of EventBridge patterns s.yaml uses: nested objects, lists of exact values, ``suffix``.
+
+    Semantics per https://www.alibabacloud.com/help/en/doc-detail/181432.htm: every key must match; a list matches
+    when any of its entries does. Other operators fail loudly so the test grows with the pattern.
+    """
+    if not isinstance(event, dict):
+        return False
+    for key, rule in pattern.items():
+        value = event.get(key)
+        if isinstance(rule, dict):
+            if not matches(rule, value):
+                return False
+        elif isinstance(rule, list):
+            if not any(_matches_entry(entry, value) for entry in rule):
+                return False
+        else:
+            raise AssertionError(f"pattern key {key!r}: expected an object or a list, got {rule!r}")
+    return True
+
+
+def _matches_entry(entry: Any, value: Any) -> bool:
+    if isinstance(entry, dict):
+        if set(entry) != {"suffix"}:
+            raise AssertionError(f"matcher supports only 'suffix', not {sorted(entry)}")
+        return isinstance(value, str) and value.endswith(entry["suffix"])
+    return bool(entry == value)
+
+
+def test_matcher_understands_nesting_lists_and_suffix() -> None:
+    pattern = {"type": [{"suffix": ":B"}], "data": {"n": ["x", "y"]}}
+    assert matches(pattern, {"type": "a:B", "data": {"n": "y"}})
+    assert not matches(pattern, {"type": "a:C", "data": {"n": "y"}})
+    assert not matches(pattern, {"type": "a:B", "data": {"n": "z"}})
+    assert not matches(pattern, {"type": "a:B"})
+
+
+# ---------------------------------------------------------------------------------------------- schema
+@pytest.mark.parametrize("name", sorted(RESOURCES))
+def test_resource_props_are_valid_fc3_props(name: str) -> None:
+    schema = load_schema()
+    assert RESOURCES[name]["component"] == "fc3"
+    errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(props_of(name)), key=lambda e: list(e.path))
+    assert [f"{list(e.path)}: {e.message}" for e in errors] == []
+
+
+@pytest.mark.parametrize("name", sorted(RESOURCES))
+def test_trigger_configs_are_valid_for_their_trigger_type(name: str) -> None:
+    schema = load_schema()
+    for trigger in props_of(name).get("triggers", []):
+        definition = TRIGGER_DEFINITIONS[trigger["triggerType"]]
+        sub = {"$ref": f"#/definitions/{definition}", "definitions": schema["definitions"]}
+        errors = list(jsonschema.Draft7Validator(sub).iter_errors(trigger["triggerConfig"]))
+        assert [f"{trigger['triggerName']}: {e.message}" for e in errors] == []
+
+
+def test_project_is_serverless_devs_3() -> None:
+    assert PROJECT["edition"] == "3.0.0"
+    assert "${" not in json.dumps(PROJECT), "unresolved ${...} reference in s.yaml"
+
+
+def test_both_functions_share_the_packaged_code_runtime_role_and_settings() -> None:
+    event, http = props_of("emr_bootstrap_event"), props_of("emr_bootstrap_http")
+    for props in (event, http):
+        assert props["code"] == "./build/package"  # what `make package` (scripts/package.py) writes
+        assert props["runtime"] == "python3.10"
+        assert props["logConfig"] == "auto"
+        assert props["role"] == PROJECT["vars"]["role"]
+        env = props["environmentVariables"]
+        assert env["EMR_BOOTSTRAP_MEMBER_ROLE"] == "ResourceDirectoryAccountAccessRole"
+        assert env["EMR_BOOTSTRAP_LOG_LEVEL"] == "INFO"
+        # Endpoints stay at the real defaults in a deployment: an override here would point production elsewhere.
+        assert not [k for k in env if k.endswith("_ENDPOINT")]
+    assert (event["handler"], http["handler"]) == ("index.handler", "index.http_handler")
+    assert event["functionName"] != http["functionName"]
+
+
+def test_role_is_an_fc_role_arn_in_the_placeholder_management_account() -> None:
+    assert re.fullmatch(r"acs:ram::[0-9]{16}:role/[A-Za-z0-9.-]{1,64}", PROJECT["vars"]["role"])
+
+
+# ---------------------------------------------------------------------------------------------- triggers
+def test_http_trigger_requires_signature_auth_and_only_post() -> None:
+    (trigger,) = triggers("http")
+    assert trigger["triggerConfig"]["authType"] == "function"
+    assert trigger["triggerConfig"]["methods"] == ["POST"]
+
+
+def test_http_function_has_only_the_http_trigger_and_event_function_only_eventbridge() -> None:
+    # One trigger kind per function: HTTP-wrapped API calls must never reach the event handler (FC doc §2.2).
+    assert [t["triggerType"] for t in props_of("emr_bootstrap_http")["triggers"]] == ["http"]
+    assert [t["triggerType"] for t in props_of("emr_bootstrap_event")["triggers"]] == ["eventbridge"]
+
+
+def test_no_enabled_timer_trigger_while_the_sweep_is_not_built() -> None:
+    assert [t for t in triggers("timer") if t["triggerConfig"].get("enable")] == []
+
+
+def test_eventbridge_trigger_uses_the_default_bus_and_cloudevents() -> None:
+    (trigger,) = triggers("eventbridge")
+    config = trigger["triggerConfig"]
+    assert config["triggerEnable"] is True
+    assert config["eventSourceConfig"]["eventSourceType"] == "Default"
+    assert config["eventSinkConfig"]["deliveryOption"]["eventSchema"] == "CloudEvents"
+
+
+ACTIONTRAIL_SAMPLES = sorted(p.name for p in EVENTS.glob("actiontrail-*.json") if "rawdata" not in p.name)
+
+
+def test_there_are_actiontrail_samples_to_check_the_pattern_against() -> None:
+    assert len(ACTIONTRAIL_SAMPLES) >= 5
+
+
+@pytest.mark.parametrize("name", ACTIONTRAIL_SAMPLES)
+def test_eventbridge_pattern_matches_a_sample_exactly_when_its_event_name_is_handled(name: str) -> None:
+    event = json.loads((EVENTS / name).read_text())
+    trigger = parse_trigger((EVENTS / name).read_bytes())
+    assert isinstance(trigger, NewAccountEvents)
+    unrelated = any(i.code == "unrelated-event" for i in trigger.ignored)
+    # Failed calls match the pattern (EventBridge cannot test for a missing errorCode) and the parser drops them.
+    assert matches(eventbridge_pattern(), event) is not unrelated
+
+
+def test_eventbridge_pattern_matches_the_handled_events_of_the_batch_only() -> None:
+    batch = json.loads((EVENTS / "eventbridge-batch.json").read_text())
+    assert [e["data"]["eventName"] for e in batch if matches(eventbridge_pattern(), e)] == [
+        "CreateResourceAccount",
+        "CreateCloudAccount",
+    ]
+
+
+# ---------------------------------------------------------------------------------------------- handlers
+@pytest.mark.parametrize("name", sorted(RESOURCES))
+def test_handler_named_in_s_yaml_is_a_callable_in_function_index(name: str) -> None:
+    module_name, _, attribute = props_of(name)["handler"].partition(".")
+    assert (REPO / "function" / f"{module_name}.py").is_file(), f"function/{module_name}.py is missing"
+    module = importlib.import_module(module_name)
+    assert callable(getattr(module, attribute, None)), f"{module_name}.{attribute} is not a callable"
