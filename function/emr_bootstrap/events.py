@@ -53,9 +53,9 @@ ACTIONTRAIL_API_CALL_SUFFIX: Final = ":ActionTrail:ApiCall"
 # The Resource Manager API calls that make an account a member (ActionTrail "audit events of Resource Management").
 NEW_ACCOUNT_EVENT_NAMES: Final = frozenset({"CreateResourceAccount", "CreateCloudAccount", "AcceptHandshake"})
 
-# Alibaba Cloud account IDs are 16 digits in every real example seen; accept any plausible run of digits so a
-# format change does not silently drop events (the core validates IDs again).
-_ACCOUNT_ID = re.compile(r"^[0-9]{5,32}$")
+# Alibaba Cloud account IDs are 16 digits in every real example seen; accept the same 10-20 digits as the core's
+# request validation (request.ACCOUNT_ID, not imported to keep this module's imports minimal).
+_ACCOUNT_ID = re.compile(r"^[0-9]{10,20}$")
 _RD_ACCOUNT_RESOURCE_TYPE = "ACS::ResourceManager::Account"  # [U] ActionTrail referencedResources key
 
 

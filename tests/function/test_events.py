@@ -389,3 +389,33 @@ def test_importing_events_loads_only_the_standard_library() -> None:
         check=True,
     )
     assert out.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------------------------------------- with the core
+@pytest.mark.parametrize(
+    ("name", "field", "rule"),
+    [
+        ("invalid-account-id.json", "accountIds[0]", "account-id"),
+        ("invalid-unknown-field.json", "dryrun", "unknown-field"),
+        ("invalid-unknown-role.json", "roles[1]", "catalog-role"),
+    ],
+)
+def test_invalid_request_samples_are_rejected_by_the_core_naming_the_field(name: str, field: str, rule: str) -> None:
+    from emr_bootstrap.errors import InvalidRequest
+    from emr_bootstrap.request import parse_request
+
+    trigger = parse_trigger(sample(name))
+    assert isinstance(trigger, DirectInvocation)
+    with pytest.raises(InvalidRequest) as caught:
+        parse_request(trigger.payload)
+    assert (caught.value.field, caught.value.rule) == (field, rule)
+
+
+@pytest.mark.parametrize("name", ["direct-invocation.json", "direct-dry-run.json", "http-invocation.json"])
+def test_valid_request_samples_are_accepted_by_the_core(name: str) -> None:
+    from emr_bootstrap.request import parse_request
+
+    trigger = parse_trigger(sample(name))
+    assert isinstance(trigger, (DirectInvocation, HttpInvocation))
+    payload = trigger.body_payload if isinstance(trigger, HttpInvocation) else trigger.payload
+    assert parse_request(payload).account_ids
