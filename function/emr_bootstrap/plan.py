@@ -1,0 +1,112 @@
+"""Pure planning: which roles a request wants, and what each role needs given what the cloud shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from emr_bootstrap.result import CREATE_ROLE, UPDATE_TRUST, Change, Drift, Outcome, attach_policy
+from emr_bootstrap.trust import compare_trust
+from emr_bootstrap.versions import ecs_role_generation
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from emr_bootstrap.catalog import Catalog, RoleSpec
+    from emr_bootstrap.cloud import AttachedPolicy, RoleState
+    from emr_bootstrap.request import BootstrapRequest, DriftMode
+
+
+@dataclass(frozen=True)
+class DesiredRole:
+    spec: RoleSpec
+    # Set when the role is in scope but must not be touched (replaced by a custom role).
+    skip_reason: str | None = None
+
+
+def desired_roles(catalog: Catalog, request: BootstrapRequest) -> tuple[DesiredRole, ...]:
+    """The roles the request covers: the explicit list, or those its version and features need.
+
+    Roles outside that set are not listed at all (never touched, never reported); the ECS application role
+    replaced by ``customEcsRole`` is listed as skipped so the result says why it is absent.
+    """
+    if request.roles is not None:
+        specs = [spec for spec in (catalog.get(name) for name in request.roles) if spec is not None]
+    else:
+        generation = ecs_role_generation(request.emr_version)
+        specs = [
+            spec
+            for spec in catalog.roles
+            if spec.required_when.always
+            or spec.required_when.ecs_role_generation is generation
+            or (spec.required_when.feature is not None and spec.required_when.feature in request.features)
+        ]
+    custom = request.custom_ecs_role
+    return tuple(
+        DesiredRole(
+            spec,
+            f"replaced by the custom ECS application role {custom} (customEcsRole); not created"
+            if custom is not None and spec.ecs_application_role
+            else None,
+        )
+        for spec in specs
+    )
+
+
+class Step(Enum):
+    CREATE = "create"
+    UPDATE_TRUST = "update-trust"
+    ATTACH = "attach"
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What the reads showed: the role (None when absent) and its attached policies."""
+
+    role: RoleState | None
+    policies: tuple[AttachedPolicy, ...] = ()
+
+
+@dataclass(frozen=True)
+class RolePlan:
+    spec: RoleSpec
+    steps: tuple[Step, ...]
+    drift: Drift | None = None
+    extra_policies: tuple[str, ...] = ()
+    # The outcome when there is nothing to do: "unchanged", or "drifted" when drift is only reported.
+    idle_outcome: Outcome = "unchanged"
+
+    @property
+    def changes(self) -> tuple[Change, ...]:
+        by_step = {
+            Step.CREATE: CREATE_ROLE,
+            Step.UPDATE_TRUST: UPDATE_TRUST,
+            Step.ATTACH: attach_policy(self.spec.policy_name),
+        }
+        return tuple(by_step[step] for step in self.steps)
+
+
+def _is_catalog_policy(policy: AttachedPolicy, spec: RoleSpec) -> bool:
+    # Policy names are compared like role names (case-insensitively); only the System policy counts.
+    return policy.name.lower() == spec.policy_name.lower() and policy.type.lower() == "system"
+
+
+def has_policy(policies: Iterable[AttachedPolicy], spec: RoleSpec) -> bool:
+    return any(_is_catalog_policy(policy, spec) for policy in policies)
+
+
+def plan_role(spec: RoleSpec, observed: Observed, drift_mode: DriftMode) -> RolePlan:
+    """What ``spec`` needs. Never plans a delete or a detach: extra policies are only noted."""
+    if observed.role is None:
+        return RolePlan(spec, (Step.CREATE, Step.ATTACH))
+    extras = tuple(policy.name for policy in observed.policies if not _is_catalog_policy(policy, spec))
+    attach = () if has_policy(observed.policies, spec) else (Step.ATTACH,)
+    comparison = compare_trust(spec.trust_policy, observed.role.trust_policy)
+    if comparison.equal:
+        return RolePlan(spec, attach, None, extras)
+    drift = Drift(comparison.difference or "trust policy differs", comparison.widened)
+    if drift_mode == "repair":
+        return RolePlan(spec, (Step.UPDATE_TRUST, *attach), drift, extras)
+    # Report only: a drifted role is somebody's decision; leave it entirely alone (no attach either).
+    return RolePlan(spec, (), drift, extras, idle_outcome="drifted")

@@ -1,0 +1,192 @@
+"""The result contract returned by the handler as JSON.
+
+Field names are a stable public contract: extend, never rename. ``schemaVersion`` is bumped only for breaking
+changes (there should be none).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from emr_bootstrap.errors import ErrorInfo, render_error
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+SCHEMA_VERSION = "1"
+
+Outcome = Literal["created", "updated", "unchanged", "planned", "drifted", "failed", "skipped"]
+AccountStatus = Literal["succeeded", "failed", "skipped"]
+Status = Literal["succeeded", "partial", "failed", "ignored", "invalid"]
+OUTCOMES: tuple[Outcome, ...] = ("created", "updated", "unchanged", "planned", "drifted", "failed", "skipped")
+ACCOUNT_STATUSES: tuple[AccountStatus, ...] = ("succeeded", "failed", "skipped")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One write this run made, or (dry run) would make."""
+
+    action: Literal["CreateRole", "AttachPolicyToRole", "UpdateRole"]
+    policy_name: str | None = None
+    field: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"action": self.action}
+        if self.policy_name is not None:
+            out["policyName"] = self.policy_name
+        if self.field is not None:
+            out["field"] = self.field
+        return out
+
+
+CREATE_ROLE = Change("CreateRole")
+UPDATE_TRUST = Change("UpdateRole", field="AssumeRolePolicyDocument")
+
+
+def attach_policy(policy_name: str) -> Change:
+    return Change("AttachPolicyToRole", policy_name=policy_name)
+
+
+@dataclass(frozen=True)
+class Drift:
+    """How an existing role differs from the catalog."""
+
+    difference: str
+    # The role trusts more than the catalog says (another service or account).
+    widened: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"trustPolicy": self.difference, "widened": self.widened}
+
+
+@dataclass(frozen=True)
+class RoleResult:
+    role_name: str
+    outcome: Outcome
+    changes: tuple[Change, ...] = ()
+    error: ErrorInfo | None = None
+    policy_name: str | None = None
+    reason: str | None = None
+    drift: Drift | None = None
+    # Policies attached to the role beyond the catalog's; reported, never detached.
+    extra_policies: tuple[str, ...] = ()
+    duration_ms: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "roleName": self.role_name,
+            "outcome": self.outcome,
+            "changes": [change.to_dict() for change in self.changes],
+            "error": self.error.to_dict() if self.error else None,
+            "policyName": self.policy_name,
+            "durationMs": self.duration_ms,
+        }
+        if self.reason is not None:
+            out["reason"] = self.reason
+        if self.drift is not None:
+            out["drift"] = self.drift.to_dict()
+        if self.extra_policies:
+            out["extraPolicies"] = list(self.extra_policies)
+        return out
+
+
+@dataclass(frozen=True)
+class AccountResult:
+    account_id: str
+    status: AccountStatus
+    roles: tuple[RoleResult, ...] = ()
+    error: ErrorInfo | None = None
+    duration_ms: int = 0
+
+    @classmethod
+    def from_roles(cls, account_id: str, roles: Iterable[RoleResult], duration_ms: int) -> AccountResult:
+        role_results = tuple(roles)
+        failed = any(role.outcome == "failed" for role in role_results)
+        return cls(account_id, "failed" if failed else "succeeded", role_results, None, duration_ms)
+
+    @classmethod
+    def unreachable(cls, account_id: str, error: ErrorInfo, duration_ms: int) -> AccountResult:
+        return cls(account_id, "failed", (), error, duration_ms)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "accountId": self.account_id,
+            "status": self.status,
+            "roles": [role.to_dict() for role in self.roles],
+            "error": self.error.to_dict() if self.error else None,
+            "durationMs": self.duration_ms,
+        }
+
+
+def overall_status(accounts: Iterable[AccountResult]) -> Status:
+    """succeeded if every account succeeded (or was skipped), failed if none did, partial otherwise."""
+    statuses = [account.status for account in accounts]
+    if not statuses:
+        return "succeeded"
+    good = sum(status != "failed" for status in statuses)
+    if good == len(statuses):
+        return "succeeded"
+    return "failed" if good == 0 else "partial"
+
+
+@dataclass(frozen=True)
+class Result:
+    status: Status
+    dry_run: bool
+    request_id: str
+    accounts: tuple[AccountResult, ...] = ()
+    duration_ms: int = 0
+    # Why the request was ignored (status "ignored").
+    reason: str | None = None
+    # What was wrong with the request (status "invalid").
+    error: ErrorInfo | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of_accounts(
+        cls, accounts: Iterable[AccountResult], *, dry_run: bool, request_id: str, duration_ms: int
+    ) -> Result:
+        account_results = tuple(accounts)
+        return cls(overall_status(account_results), dry_run, request_id, account_results, duration_ms)
+
+    def summary(self) -> dict[str, Any]:
+        account_counts = dict.fromkeys(ACCOUNT_STATUSES, 0)
+        outcome_counts = dict.fromkeys(OUTCOMES, 0)
+        for account in self.accounts:
+            account_counts[account.status] += 1
+            for role in account.roles:
+                outcome_counts[role.outcome] += 1
+        return {
+            "accounts": len(self.accounts),
+            "accountStatus": account_counts,
+            "roleOutcomes": outcome_counts,
+            "durationMs": self.duration_ms,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "schemaVersion": SCHEMA_VERSION,
+            "status": self.status,
+            "dryRun": self.dry_run,
+            "requestId": self.request_id,
+            "accounts": [account.to_dict() for account in self.accounts],
+            "summary": self.summary(),
+        }
+        if self.reason is not None:
+            out["reason"] = self.reason
+        if self.error is not None:
+            out["error"] = self.error.to_dict()
+        out.update(self.extra)
+        return out
+
+
+def ignored(reason: str, request_id: str, *, dry_run: bool = False) -> Result:
+    """A trigger event this function does not act on (e.g. an unrelated ActionTrail event)."""
+    return Result("ignored", dry_run, request_id, reason=reason)
+
+
+def invalid(error: BaseException | ErrorInfo, request_id: str, *, dry_run: bool = False) -> Result:
+    """A request rejected before any cloud call (normally an :class:`InvalidRequest`)."""
+    info = error if isinstance(error, ErrorInfo) else render_error(error)
+    return Result("invalid", dry_run, request_id, error=info)

@@ -1,0 +1,185 @@
+"""In-memory fakes of the core's cloud interface (thread-safe), with fault and eventual-consistency knobs."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+
+from emr_bootstrap.cloud import (
+    POLICY_ALREADY_ATTACHED,
+    POLICY_NOT_FOUND,
+    ROLE_EXISTS,
+    ROLE_NOT_FOUND,
+    AttachedPolicy,
+    CloudError,
+    RoleState,
+)
+
+WRITE_ACTIONS = ("CreateRole", "AttachPolicyToRole", "UpdateRole")
+
+
+@dataclass
+class _Role:
+    state: RoleState
+    policies: list[AttachedPolicy] = field(default_factory=list)
+    # Reads that still miss this role / its newest attachment (eventual consistency).
+    hidden_get_reads: int = 0
+    hidden_list_reads: int = 0
+
+
+class FakeRam:
+    """RAM of one account. Role names match case-insensitively, like the cloud (alibaba-api.md §2.4).
+
+    Knobs:
+    - ``invisible_reads``: a role created (or a policy attached) here stays invisible to the next N GetRole /
+      ListPoliciesForRole reads of that role.
+    - ``attach_not_found``: the first N AttachPolicyToRole calls after a create answer EntityNotExist.Role.
+    - ``stale_trust_reads``: after UpdateRole, the next N GetRole reads still show the old trust policy.
+    - ``fail``: ``{(action, role_name_or_None): CloudError}``, raised on every matching call.
+    - ``missing_policies``: system policy names that do not exist in this site.
+    """
+
+    def __init__(self, account_id: str = "1000000000000001") -> None:
+        self.account_id = account_id
+        self._lock = threading.Lock()
+        self._roles: dict[str, _Role] = {}
+        self.calls: Counter[str] = Counter()
+        self.calls_by_role: Counter[tuple[str, str]] = Counter()
+        self.invisible_reads = 0
+        self.attach_not_found = 0
+        self.stale_trust_reads = 0
+        self.fail: dict[tuple[str, str | None], CloudError] = {}
+        self.missing_policies: set[str] = set()
+        self._attach_not_found_left: dict[str, int] = {}
+        self._stale_trust: dict[str, tuple[int, str]] = {}
+
+    # -- test helpers -----------------------------------------------------------------------------------------
+    def seed_role(self, name: str, trust_policy: str, policies: list[tuple[str, str]] | None = None) -> None:
+        state = RoleState(name, f"acs:ram::{self.account_id}:role/{name.lower()}", trust_policy, "seeded")
+        self._roles[name.lower()] = _Role(state, [AttachedPolicy(n, t) for n, t in (policies or [])])
+
+    def role(self, name: str) -> RoleState | None:
+        entry = self._roles.get(name.lower())
+        return entry.state if entry else None
+
+    def policies(self, name: str) -> list[AttachedPolicy]:
+        entry = self._roles.get(name.lower())
+        return list(entry.policies) if entry else []
+
+    @property
+    def role_names(self) -> list[str]:
+        return sorted(entry.state.name for entry in self._roles.values())
+
+    @property
+    def write_calls(self) -> int:
+        return sum(self.calls[action] for action in WRITE_ACTIONS)
+
+    # -- RamApi -------------------------------------------------------------------------------------------------
+    def _enter(self, action: str, role_name: str) -> None:
+        self.calls[action] += 1
+        self.calls_by_role[(action, role_name)] += 1
+        error = self.fail.get((action, role_name)) or self.fail.get((action, None))
+        if error is not None:
+            raise error
+
+    def _not_found(self, role_name: str) -> CloudError:
+        return CloudError(ROLE_NOT_FOUND, f"The role does not exist: {role_name}.", status=404, request_id="REQ-NF")
+
+    def get_role(self, role_name: str) -> RoleState:
+        with self._lock:
+            self._enter("GetRole", role_name)
+            entry = self._roles.get(role_name.lower())
+            if entry is None:
+                raise self._not_found(role_name)
+            if entry.hidden_get_reads > 0:
+                entry.hidden_get_reads -= 1
+                raise self._not_found(role_name)
+            stale = self._stale_trust.get(role_name.lower())
+            if stale and stale[0] > 0:
+                self._stale_trust[role_name.lower()] = (stale[0] - 1, stale[1])
+                return RoleState(entry.state.name, entry.state.arn, stale[1], entry.state.description)
+            return entry.state
+
+    def list_policies_for_role(self, role_name: str) -> list[AttachedPolicy]:
+        with self._lock:
+            self._enter("ListPoliciesForRole", role_name)
+            entry = self._roles.get(role_name.lower())
+            if entry is None:
+                raise self._not_found(role_name)
+            if entry.hidden_list_reads > 0:
+                entry.hidden_list_reads -= 1
+                return list(entry.policies[:-1])  # the newest attachment is not visible yet
+            return list(entry.policies)
+
+    def create_role(self, role_name: str, trust_policy: str, description: str) -> RoleState:
+        with self._lock:
+            self._enter("CreateRole", role_name)
+            if role_name.lower() in self._roles:
+                raise CloudError(ROLE_EXISTS, "The role already exists.", status=409, request_id="REQ-EX")
+            arn = f"acs:ram::{self.account_id}:role/{role_name.lower()}"
+            state = RoleState(role_name, arn, trust_policy, description)
+            self._roles[role_name.lower()] = _Role(state, [], self.invisible_reads, 0)
+            self._attach_not_found_left[role_name.lower()] = self.attach_not_found
+            return state
+
+    def update_role_trust(self, role_name: str, trust_policy: str) -> RoleState:
+        with self._lock:
+            self._enter("UpdateRole", role_name)
+            entry = self._roles.get(role_name.lower())
+            if entry is None:
+                raise self._not_found(role_name)
+            old = entry.state
+            self._stale_trust[role_name.lower()] = (self.stale_trust_reads, old.trust_policy)
+            entry.state = RoleState(old.name, old.arn, trust_policy, old.description)
+            return entry.state
+
+    def attach_system_policy(self, role_name: str, policy_name: str) -> None:
+        with self._lock:
+            self._enter("AttachPolicyToRole", role_name)
+            entry = self._roles.get(role_name.lower())
+            left = self._attach_not_found_left.get(role_name.lower(), 0)
+            if entry is None or left > 0:
+                self._attach_not_found_left[role_name.lower()] = max(0, left - 1)
+                raise self._not_found(role_name)
+            if policy_name in self.missing_policies:
+                raise CloudError(POLICY_NOT_FOUND, "The policy does not exist.", status=404, request_id="REQ-NP")
+            if any(p.name == policy_name and p.type == "System" for p in entry.policies):
+                raise CloudError(POLICY_ALREADY_ATTACHED, "The role has already been attached this policy.", status=409)
+            entry.policies.append(AttachedPolicy(policy_name, "System"))
+            entry.hidden_list_reads = self.invisible_reads
+
+
+class FakeConnector:
+    """Opens :class:`FakeRam` per account; ``unreachable`` maps account IDs to the CloudError AssumeRole raises."""
+
+    def __init__(self, accounts: dict[str, FakeRam] | None = None) -> None:
+        self.accounts = accounts or {}
+        self.unreachable: dict[str, Exception] = {}
+        self.opened: list[tuple[str, list[str]]] = []
+        self._lock = threading.Lock()
+
+    def ram_for(self, account_id: str, role_names: list[str]) -> FakeRam:
+        with self._lock:
+            self.opened.append((account_id, list(role_names)))
+            if account_id in self.unreachable:
+                raise self.unreachable[account_id]
+            return self.accounts.setdefault(account_id, FakeRam(account_id))
+
+
+class FakeClock:
+    """A monotonic clock that only moves when someone sleeps (thread-safe)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.sleeps.append(seconds)
+            self.now += seconds
