@@ -1,0 +1,7 @@
+"""``python -m emulator``."""
+
+from __future__ import annotations
+
+from emulator.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,83 @@
+"""``emr-bootstrap-emulator`` / ``python -m emulator``: serve on loopback, print a JSON ready line, stop on signals."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from typing import TYPE_CHECKING, Any
+
+from emulator.faults import SERVER_ERRORS
+from emulator.harness import Emulator
+from emulator.server import LOOPBACK
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from types import FrameType
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="emr-bootstrap-emulator", description="Local RAM, STS and Resource Manager on loopback."
+    )
+    parser.add_argument("--host", default=LOOPBACK, help="loopback address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
+    parser.add_argument("--state", metavar="FILE", help="keep state in this SQLite file across restarts")
+    parser.add_argument("--seed", type=int, help="seed for the fault rates (reproducible runs)")
+    faults = parser.add_argument_group("faults (for every action unless --fault-action is given)")
+    faults.add_argument("--fault-action", action="append", metavar="ACTION", help="limit the faults to ACTION")
+    faults.add_argument("--latency-ms", type=float, help="fixed latency added to each call")
+    faults.add_argument("--throttle-rate", type=float, help="share of calls answered Throttling.User")
+    faults.add_argument("--throttle-status", type=int, choices=(400, 429), help="status of Throttling.User")
+    faults.add_argument("--retry-after-ms", type=int, help="send x-acs-retry-after with throttling errors")
+    faults.add_argument("--error-rate", type=float, help="share of calls answered with a 5xx error")
+    faults.add_argument("--error-code", choices=sorted(SERVER_ERRORS), help="which 5xx error")
+    faults.add_argument("--drop-rate", type=float, help="share of calls whose connection is closed unanswered")
+    faults.add_argument("--consistency-delay-ms", type=float, help="new roles/attachments hidden from reads")
+    faults.add_argument("--quotas", action="store_true", help="enforce the published per-account API quotas")
+    return parser
+
+
+def fault_settings(args: argparse.Namespace) -> dict[str, Any]:
+    names = (
+        "latency_ms",
+        "throttle_rate",
+        "throttle_status",
+        "retry_after_ms",
+        "error_rate",
+        "error_code",
+        "drop_rate",
+        "consistency_delay_ms",
+    )
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    emulator = Emulator(seed=args.seed, state_file=args.state, host=args.host, port=args.port)
+    settings = fault_settings(args)
+    for action in args.fault_action or [None]:
+        if settings:
+            emulator.faults.set(action, **settings)
+    if args.quotas:
+        emulator.faults.enable_quotas(True)
+
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    emulator.start()
+    sys.stdout.write(emulator.ready_line() + "\n")
+    sys.stdout.flush()
+    while not stop.wait(0.5):
+        pass
+    emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

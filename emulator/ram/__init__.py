@@ -1,0 +1,1 @@
+"""Emulated RAM (2015-05-01): roles, attachments, policies, users, access keys."""

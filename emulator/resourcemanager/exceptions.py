@@ -1,0 +1,22 @@
+"""Resource Manager's error codes ([META-RM] errorCodes, alibaba-api.md §4)."""
+
+from __future__ import annotations
+
+from emulator.errors import ApiError
+
+
+def directory_not_enabled() -> ApiError:
+    # Also returned to member accounts, which are in a directory but may not manage it (unconfirmed).
+    return ApiError(
+        404,
+        "EntityNotExists.ResourceDirectory",
+        "The resource directory for the account is not enabled or the account is not its management account.",
+    )
+
+
+def account_not_found(account_id: str) -> ApiError:
+    return ApiError(404, "EntityNotExists.Account", f"The specified account does not exist: {account_id}.")
+
+
+def invalid(param: str) -> ApiError:
+    return ApiError(400, f"InvalidParameter.{param}", f"The parameter {param} is invalid.")

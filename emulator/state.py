@@ -1,0 +1,195 @@
+"""The emulated cloud: accounts (each with its own RAM state and lock), access keys and STS tokens."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from emulator import clock, ids
+from emulator.ram.entities import CustomPolicy, Role, User
+from emulator.store import KIND_ACCESS_KEY, KIND_ACCOUNT, KIND_TOKEN
+
+if TYPE_CHECKING:
+    from emulator.store import Store
+
+# A fixed, realistic 16-digit id so demos and tests can hard-code it.
+MANAGEMENT_ACCOUNT_ID = "1000000000000001"
+RESOURCE_DIRECTORY_ID = "rd-3Gemu0"
+ROOT_FOLDER_ID = "r-Wmemu0"
+
+
+@dataclass
+class Account:
+    account_id: str
+    display_name: str
+    account_name: str
+    status: str  # CreateSuccess | InviteSuccess | PromoteVerifying | ... (alibaba-api.md §4)
+    type: str  # ResourceAccount | CloudAccount
+    join_method: str  # created | invited
+    join_time: float
+    modify_time: float
+    resource_directory_id: str | None
+    folder_id: str | None
+    is_management: bool = False
+    roles: dict[str, Role] = field(default_factory=dict)  # key: lower-cased role name
+    users: dict[str, User] = field(default_factory=dict)  # key: lower-cased user name
+    policies: dict[str, CustomPolicy] = field(default_factory=dict)  # key: policy name
+    next_role_seq: int = 1
+    # One lock per account: concurrent writes to one account serialise, other accounts are unaffected.
+    lock: threading.RLock = field(default_factory=threading.RLock, compare=False, repr=False)
+
+    @property
+    def in_directory(self) -> bool:
+        return self.resource_directory_id is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        raw = {k: v for k, v in asdict(self).items() if k != "lock"}
+        return raw
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Account:
+        raw = dict(raw)
+        roles = {k: Role.from_dict(dict(v)) for k, v in raw.pop("roles").items()}
+        users = {k: User.from_dict(dict(v)) for k, v in raw.pop("users").items()}
+        policies = {k: CustomPolicy(**v) for k, v in raw.pop("policies").items()}
+        return cls(**raw, roles=roles, users=users, policies=policies)
+
+
+@dataclass
+class AccessKey:
+    access_key_id: str
+    secret: str
+    account_id: str
+    user_name: str | None  # None: the account's root key
+    create_date: str
+    status: str = "Active"
+
+
+@dataclass
+class SessionToken:
+    """Credentials issued by AssumeRole; they act in the role's account."""
+
+    access_key_id: str
+    secret: str
+    token: str
+    account_id: str
+    role_name: str
+    role_id: str
+    session_name: str
+    expiration: float
+    session_policy: str | None = None
+
+
+class Cloud:
+    """All accounts, keys and tokens of one emulator instance."""
+
+    def __init__(self, store: Store | None = None) -> None:
+        self.lock = threading.RLock()
+        self.store = store
+        self.accounts: dict[str, Account] = {}
+        self.access_keys: dict[str, AccessKey] = {}
+        self.tokens: dict[str, SessionToken] = {}
+        self.management_account_id = MANAGEMENT_ACCOUNT_ID
+        if store is not None:
+            self._load(store)
+        if MANAGEMENT_ACCOUNT_ID not in self.accounts:
+            self._bootstrap()
+
+    # --- setup -------------------------------------------------------------------------------------
+    def _bootstrap(self) -> None:
+        ts = clock.now()
+        management = Account(
+            account_id=MANAGEMENT_ACCOUNT_ID,
+            display_name="management",
+            account_name=f"management@{MANAGEMENT_ACCOUNT_ID}.onaliyun.com",
+            status="CreateSuccess",
+            type="CloudAccount",
+            join_method="invited",
+            join_time=ts,
+            modify_time=ts,
+            resource_directory_id=RESOURCE_DIRECTORY_ID,
+            folder_id=ROOT_FOLDER_ID,
+            is_management=True,
+        )
+        self.add_account(management)
+        self.add_access_key(management.account_id, user_name=None)
+
+    def _load(self, store: Store) -> None:
+        for raw in store.load(KIND_ACCOUNT):
+            account = Account.from_dict(raw)
+            self.accounts[account.account_id] = account
+        for raw in store.load(KIND_ACCESS_KEY):
+            key = AccessKey(**raw)
+            self.access_keys[key.access_key_id] = key
+        for raw in store.load(KIND_TOKEN):
+            token = SessionToken(**raw)
+            self.tokens[token.access_key_id] = token
+
+    def reset(self) -> None:
+        """Forget everything and start again with a fresh management account and root key."""
+        with self.lock:
+            self.accounts.clear()
+            self.access_keys.clear()
+            self.tokens.clear()
+            if self.store is not None:
+                self.store.delete_all()
+            self._bootstrap()
+
+    # --- accounts ----------------------------------------------------------------------------------
+    @property
+    def management(self) -> Account:
+        return self.accounts[self.management_account_id]
+
+    def account(self, account_id: str) -> Account | None:
+        return self.accounts.get(account_id)
+
+    def add_account(self, account: Account) -> None:
+        with self.lock:
+            self.accounts[account.account_id] = account
+            self.persist_account(account)
+
+    def next_account_id(self) -> str:
+        with self.lock:
+            return str(max(int(a) for a in self.accounts) + 1)
+
+    def persist_account(self, account: Account) -> None:
+        if self.store is not None:
+            with account.lock:
+                self.store.save(KIND_ACCOUNT, account.account_id, account.to_dict())
+
+    # --- credentials -------------------------------------------------------------------------------
+    def add_access_key(self, account_id: str, user_name: str | None) -> AccessKey:
+        key = AccessKey(
+            access_key_id=ids.access_key_id(),
+            secret=ids.access_key_secret(),
+            account_id=account_id,
+            user_name=user_name,
+            create_date=clock.iso_seconds(clock.now()),
+        )
+        with self.lock:
+            self.access_keys[key.access_key_id] = key
+            if self.store is not None:
+                self.store.save(KIND_ACCESS_KEY, key.access_key_id, asdict(key))
+        return key
+
+    def root_key(self, account_id: str) -> AccessKey:
+        with self.lock:
+            for key in self.access_keys.values():
+                if key.account_id == account_id and key.user_name is None:
+                    return key
+        return self.add_access_key(account_id, user_name=None)
+
+    def keys_of_user(self, account_id: str, user_name: str) -> list[AccessKey]:
+        with self.lock:
+            return [
+                k
+                for k in self.access_keys.values()
+                if k.account_id == account_id and (k.user_name or "").lower() == user_name.lower()
+            ]
+
+    def add_token(self, token: SessionToken) -> None:
+        with self.lock:
+            self.tokens[token.access_key_id] = token
+            if self.store is not None:
+                self.store.save(KIND_TOKEN, token.access_key_id, asdict(token))

@@ -1,0 +1,1 @@
+"""Emulated STS (2015-04-01): AssumeRole and GetCallerIdentity."""
