@@ -168,6 +168,13 @@ class Emulator:
 
     create_policy = create_custom_policy
 
+    def attach_user_policy(
+        self, account_id: str, user_name: str, policy_name: str, *, policy_type: str = "System"
+    ) -> None:
+        ram = self._ram(account_id)
+        ram.attach_policy_to_user(user_name, policy_type, policy_name, now=clock.now())
+        self.state.persist_account(ram.account)
+
     def create_member_account(
         self,
         display_name: str,
@@ -247,6 +254,11 @@ class Emulator:
 
     def system_policy_names(self) -> list[str]:
         return sorted(self._app.system_policies)
+
+    def expire_session(self, access_key_id: str) -> None:
+        """Make an STS key's token expired now (to test ``InvalidSecurityToken.Expired``)."""
+        with self.state.lock:
+            self.state.tokens[access_key_id].expiration = clock.now() - 1
 
     # --- call log ----------------------------------------------------------------------------------
     @property

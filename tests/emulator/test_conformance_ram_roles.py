@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from functools import partial
 
 import pytest
 from alibabacloud_ram20150501 import models as ram_models
@@ -250,8 +251,9 @@ def test_list_roles_defaults_to_100_items_and_rejects_max_items_outside_1_to_100
     body = ram.list_roles(ram_models.ListRolesRequest()).body
     assert (len(body.roles.role), body.is_truncated) == (100, True)
     for bad in (0, 1001):
-        request = ram_models.ListRolesRequest(max_items=bad)
-        sdk.expect_error(lambda request=request: ram.list_roles(request), 400, "InvalidParameter.MaxItems")
+        sdk.expect_error(
+            partial(ram.list_roles, ram_models.ListRolesRequest(max_items=bad)), 400, "InvalidParameter.MaxItems"
+        )
 
 
 def test_missing_required_parameter(ram) -> None:

@@ -1,0 +1,119 @@
+"""Authentication at the wire: V3 and V1 signatures and their real failure codes (alibaba-api.md §1.3, §5)."""
+
+from __future__ import annotations
+
+import http.client
+from functools import partial
+
+import pytest
+from alibabacloud_credentials.exceptions import CredentialException
+from alibabacloud_ram20150501 import models as ram_models
+from alibabacloud_sts20150401 import models as sts_models
+from alibabacloud_tea_openapi import utils_models
+from darabonba.exceptions import UnretryableException
+from darabonba.runtime import RuntimeOptions
+
+from emulator.testing import Emulator
+from tests.emulator import sdk
+
+
+@pytest.fixture(scope="module")
+def session(emulator: Emulator) -> tuple[str, str, str]:
+    member = emulator.create_member_account("sig-member")
+    key = emulator.create_user(emulator.management_account_id, "signer", ["AliyunSTSAssumeRoleAccess"])
+    arn = f"acs:ram::{member}:role/ResourceDirectoryAccountAccessRole"
+    creds = sdk.sts(emulator, key).assume_role(sts_models.AssumeRoleRequest(role_arn=arn, role_session_name="sig"))
+    c = creds.body.credentials
+    return c.access_key_id, c.access_key_secret, c.security_token
+
+
+def get_role(client, name: str = "ResourceDirectoryAccountAccessRole"):
+    return client.get_role(ram_models.GetRoleRequest(role_name=name))
+
+
+def test_v3_signature_with_awkward_characters_in_parameters_verifies(emulator: Emulator) -> None:
+    ram = sdk.ram(emulator)
+    trust = '{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":["ecs.aliyuncs.com"]}}],"Version":"1"}'
+    request = ram_models.CreateRoleRequest(
+        role_name="awkward", assume_role_policy_document=trust, description="a b~c/+&=*ü%20"
+    )
+    assert ram.create_role(request).body.role.description == "a b~c/+&=*ü%20"
+
+
+def test_wrong_secret_is_signature_does_not_match(emulator: Emulator) -> None:
+    access_key_id, _ = emulator.root_key
+    ram = sdk.ram(emulator, (access_key_id, "not-the-secret"))
+    error = sdk.expect_error(partial(get_role, ram, "x"), 400, "SignatureDoesNotMatch")
+    assert "server string to sign is:ACS3-HMAC-SHA256" in error.data["Message"]
+
+
+def test_unknown_access_key_is_404_not_found(emulator: Emulator) -> None:
+    ram = sdk.ram(emulator, ("LTAIunknownunknownunkno", "secret"))
+    sdk.expect_error(partial(get_role, ram, "x"), 404, "InvalidAccessKeyId.NotFound")
+
+
+def test_sts_key_without_its_token_is_missing_security_token(emulator: Emulator, session) -> None:
+    access_key_id, secret, _ = session
+    sdk.expect_error(partial(get_role, sdk.ram(emulator, (access_key_id, secret))), 400, "MissingSecurityToken")
+
+
+def test_sts_key_with_another_token_is_rejected(emulator: Emulator, session) -> None:
+    access_key_id, secret, token = session
+    ram = sdk.ram(emulator, (access_key_id, secret), token[:-4] + "AAAA")
+    sdk.expect_error(partial(get_role, ram), 400, "InvalidSecurityToken.MismatchWithAccessKey")
+
+
+def test_expired_sts_token_is_403_expired(emulator: Emulator) -> None:
+    member = emulator.create_member_account("sig-expiry")
+    key = emulator.create_user(emulator.management_account_id, "expirer", ["AliyunSTSAssumeRoleAccess"])
+    arn = f"acs:ram::{member}:role/ResourceDirectoryAccountAccessRole"
+    c = sdk.sts(emulator, key).assume_role(sts_models.AssumeRoleRequest(role_arn=arn, role_session_name="old"))
+    creds = c.body.credentials
+    ram = sdk.ram(emulator, (creds.access_key_id, creds.access_key_secret), creds.security_token)
+    assert get_role(ram).body.role
+
+    emulator.expire_session(creds.access_key_id)
+
+    sdk.expect_error(partial(get_role, ram), 403, "InvalidSecurityToken.Expired")
+
+
+def test_v1_signature_with_a_wrong_secret_fails_the_credential_refresh(emulator: Emulator) -> None:
+    member = emulator.create_member_account("sig-v1")
+    key_id, _ = emulator.create_user(emulator.management_account_id, "v1-bad", ["AliyunSTSAssumeRoleAccess"])
+    arn = f"acs:ram::{member}:role/ResourceDirectoryAccountAccessRole"
+    credential = sdk.role_arn_credential(emulator, (key_id, "wrong-secret"), arn)
+    with pytest.raises((CredentialException, UnretryableException)) as caught:
+        get_role(sdk.ram_with_credential(emulator, credential))
+    assert "SignatureDoesNotMatch" in str(caught.value)
+
+
+def test_unknown_action_is_invalid_action_not_found(emulator: Emulator) -> None:
+    params = utils_models.Params(
+        action="NoSuchAction",
+        version="2015-05-01",
+        protocol="HTTP",
+        pathname="/",
+        method="POST",
+        auth_type="AK",
+        style="RPC",
+        req_body_type="formData",
+        body_type="json",
+    )
+    call = partial(sdk.ram(emulator).call_api, params, utils_models.OpenApiRequest(query={}), RuntimeOptions())
+    sdk.expect_error(call, 404, "InvalidAction.NotFound")
+
+
+def test_malformed_authorization_header_is_incomplete_signature(emulator: Emulator) -> None:
+    # The SDK never sends a malformed header, so this one check speaks HTTP directly.
+    connection = http.client.HTTPConnection(emulator.host, timeout=5)
+    headers = {
+        "x-acs-action": "GetRole",
+        "x-acs-version": "2015-05-01",
+        "Authorization": "ACS3-HMAC-SHA256 garbage",
+    }
+    connection.request("POST", "/?RoleName=x", headers=headers)
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    assert response.status == 400
+    assert b'"Code":"IncompleteSignature"' in body
