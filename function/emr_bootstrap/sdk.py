@@ -23,7 +23,8 @@ from alibabacloud_tea_openapi.models import Config as OpenApiConfig
 from darabonba.exceptions import UnretryableException
 from darabonba.policy.retry import RetryOptions
 
-from emr_bootstrap.cloud import ROLE_NOT_FOUND, AttachedPolicy, CloudError, RoleState
+from emr_bootstrap.catalog import load_catalog
+from emr_bootstrap.cloud import AttachedPolicy, CloudError, RoleState
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -37,7 +38,6 @@ T = TypeVar("T")
 
 # Our own codes for failures that carry no cloud code.
 ENDPOINT_UNREACHABLE = "EndpointUnreachable"
-ACCESS_ROLE_MISSING = "AccessRoleMissing"
 CREDENTIALS_MISSING = "CredentialsMissing"
 
 # Codes worth another attempt: throttling and server-side trouble (alibaba-api.md §1.3 cross-cutting errors).
@@ -213,14 +213,28 @@ def member_session_policy(account_id: str, role_names: list[str]) -> str:
     """The session policy for a member account: only the EMR role actions, only on the requested roles.
 
     The access role is usually an administrator; the session policy narrows this session to least privilege
-    (AssumeRole ``Policy``, alibaba-api.md §3). ARNs are lower-cased as RAM emits them (§2.4).
+    (AssumeRole ``Policy``, alibaba-api.md §3). ARNs are lower-cased as RAM emits them (§2.4). AttachPolicyToRole
+    is also authorized against the policy (legacy RAM API reference: resources ``role/<name>`` and
+    ``acs:ram:*:system:policy/<name>``), so the catalog's system policies of those roles are named too.
     """
-    statement = {
-        "Effect": "Allow",
-        "Action": list(MEMBER_SESSION_ACTIONS),
-        "Resource": [f"acs:ram:*:{account_id}:role/{name.lower()}" for name in sorted(role_names)],
-    }
-    return json.dumps({"Version": "1", "Statement": [statement]}, separators=(",", ":"))
+    catalog = load_catalog()
+    policies = sorted({spec.policy_name for name in role_names if (spec := catalog.get(name)) is not None})
+    statements: list[dict[str, Any]] = [
+        {
+            "Effect": "Allow",
+            "Action": list(MEMBER_SESSION_ACTIONS),
+            "Resource": [f"acs:ram:*:{account_id}:role/{name.lower()}" for name in sorted(role_names)],
+        }
+    ]
+    if policies:
+        statements.append(
+            {
+                "Effect": "Allow",
+                "Action": "ram:AttachPolicyToRole",
+                "Resource": [f"acs:ram:*:system:policy/{name}" for name in policies],
+            }
+        )
+    return json.dumps({"Version": "1", "Statement": statements}, separators=(",", ":"))
 
 
 class SdkConnector:
@@ -278,13 +292,7 @@ class SdkConnector:
         )
 
     def _explain_assume_failure(self, err: CloudError, account_id: str, role_arn: str) -> CloudError:
-        if err.code == ROLE_NOT_FOUND:
-            # Accounts invited into the Resource Directory do not get the access role (alibaba-api.md §3.1).
-            return CloudError(
-                ACCESS_ROLE_MISSING,
-                f"account {account_id} has no role {self._settings.member_role} to assume ({role_arn})",
-                status=err.status,
-                request_id=err.request_id,
-            )
+        # The code stays the cloud's (the core maps EntityNotExist.Role to AccessRoleMissing); the message names
+        # the role, so that an operator sees which role in which account was missing or refused.
         err.message = f"AssumeRole {role_arn} failed: {err.message}"
         return err

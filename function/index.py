@@ -1,0 +1,116 @@
+"""Function Compute entry points (handler names are a public contract: s.yaml refers to them).
+
+Thin by design: parse the trigger, build a typed request, call the core once, shape the reply. Everything else
+lives in ``emr_bootstrap``.
+
+* ``handler(event, context)``: EventBridge (ActionTrail new-account events, single or batched), direct
+  invocations, the timer trigger, and HTTP-trigger envelopes. Returns the result as a JSON string.
+* ``http_handler(event, context)``: the HTTP function; returns an FC3 HTTP reply with the same JSON as body.
+* ``initialize(context)``: the FC initializer hook; imports the SDK before the first request.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from emr_bootstrap import events
+from emr_bootstrap.errors import BootstrapError, InvalidRequest, render_error
+from emr_bootstrap.logs import configure_logging, get_logger
+from emr_bootstrap.request import parse_request
+from emr_bootstrap.result import Result, ignored, invalid
+
+if TYPE_CHECKING:
+    from emr_bootstrap.cloud import AccountConnector
+
+log = get_logger("index")
+
+# The sweep of a whole Resource Directory is not built yet; the timer trigger says so instead of pretending.
+SWEEP_NOT_BUILT = (
+    "the timer trigger runs a sweep of the Resource Directory, which is not built yet; "
+    'invoke the function with {"accountIds": [...]} to bootstrap specific accounts'
+)
+
+
+def initialize(context: Any) -> None:
+    """FC initializer: pay the SDK import before the first event instead of during it."""
+    import emr_bootstrap.sdk  # noqa: F401
+
+
+def handler(event: bytes, context: Any) -> str:
+    return json.dumps(_run(event, context).to_dict(), ensure_ascii=False)
+
+
+def http_handler(event: bytes, context: Any) -> dict[str, Any]:
+    result = _run(event, context)
+    # Processed requests answer 200 even when some accounts failed: the body says which (a multi-status reply).
+    status = {"invalid": 400}.get(result.status, 200)
+    if result.status == "failed" and not result.accounts:
+        status = 500
+    return events.http_reply(status, result.to_dict())
+
+
+def _run(event: bytes, context: Any) -> Result:
+    configure_logging()
+    request_id = str(getattr(context, "request_id", None) or uuid.uuid4())
+    started = time.monotonic()
+    try:
+        payload = _request_payload(events.parse_trigger(event), request_id)
+        result = payload if isinstance(payload, Result) else _bootstrap(parse_request(payload), context, request_id)
+    except events.InvalidEvent as exc:
+        result = invalid(InvalidRequest("event", type(exc).__name__, exc.reason), request_id)
+    except InvalidRequest as exc:
+        result = invalid(exc, request_id)
+    log.info(
+        "invocation finished",
+        extra={
+            "requestId": request_id,
+            "outcome": result.status,
+            "durationMs": int((time.monotonic() - started) * 1000),
+        },
+    )
+    return result
+
+
+def _request_payload(trigger: events.Trigger, request_id: str) -> dict[str, Any] | Result:
+    """What to do for each trigger: a request payload for the core, or an immediate (ignored) result."""
+    if isinstance(trigger, events.NewAccountEvents):
+        if not trigger.account_ids:
+            reasons = "; ".join(f"{i.event_name or i.event_id}: {i.reason}" for i in trigger.ignored)
+            return ignored(reasons or "the delivery carried no event", request_id)
+        # A new account almost surely lacks the roles: create first, read only on EntityAlreadyExists.
+        return {"accountIds": list(trigger.account_ids), "strategy": "create-first"}
+    if isinstance(trigger, events.TimerInvocation):
+        return ignored(SWEEP_NOT_BUILT, request_id)
+    if isinstance(trigger, events.HttpInvocation):
+        return trigger.body_payload
+    return trigger.payload
+
+
+def _bootstrap(request: Any, context: Any, request_id: str) -> Result:
+    from emr_bootstrap.reconcile import bootstrap
+
+    try:
+        connector = _connector(context)
+    except BootstrapError as exc:
+        return Result("failed", request.dry_run, request_id, error=render_error(exc))
+    return bootstrap(request, connector, request_id=request_id)
+
+
+def _connector(context: Any) -> AccountConnector:
+    # The SDK is imported here, not at module level, so that ignored and invalid events never pay for it.
+    from emr_bootstrap.cloud import CloudError
+    from emr_bootstrap.errors import ConfigurationError
+    from emr_bootstrap.sdk import FunctionCredentials, SdkConnector
+    from emr_bootstrap.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_env(os.environ)
+        credentials = FunctionCredentials.from_invocation(context, os.environ)
+    except (SettingsError, CloudError) as exc:
+        raise ConfigurationError(str(exc)) from exc
+    own_account = getattr(context, "account_id", None) or os.environ.get("FC_ACCOUNT_ID") or None
+    return SdkConnector(settings, credentials, own_account_id=own_account)

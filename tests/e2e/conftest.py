@@ -1,0 +1,125 @@
+"""End-to-end fixtures: a real emulator on loopback, the function's role deployed into it, the handler invoked
+in-process the way FC invokes it. The function reaches the emulator only through the official SDK over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from alibabacloud_ram20150501 import models as ram_models
+from alibabacloud_ram20150501.client import Client as RamClient
+from alibabacloud_sts20150401 import models as sts_models
+from alibabacloud_sts20150401.client import Client as StsClient
+from alibabacloud_tea_openapi.exceptions import ClientException
+from alibabacloud_tea_openapi.models import Config
+
+from emulator.local_fc import LocalFunctionCompute
+from emulator.testing import Emulator
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+SAMPLE_MEMBER, SAMPLE_MANAGEMENT = "1000000000000002", "1000000000000001"
+DEFAULT_ROLES = {
+    "AliyunEMRDefaultRole": "AliyunEMRRolePolicy",
+    "AliyunECSInstanceForEMRRole": "AliyunECSInstanceForEMRRolePolicy",
+}
+WRITE_ACTIONS = frozenset({"CreateRole", "UpdateRole", "AttachPolicyToRole", "DeleteRole", "DetachPolicyFromRole"})
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[Emulator]:
+    with Emulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def fc(emu: Emulator) -> Iterator[LocalFunctionCompute]:
+    with LocalFunctionCompute(emu) as function:
+        yield function
+
+
+@pytest.fixture
+def member(emu: Emulator) -> str:
+    return emu.create_member_account(f"member-{uuid.uuid4().hex[:8]}")
+
+
+def sample_event(name: str, member: str, management: str) -> bytes:
+    text = (EVENTS / name).read_text().replace(SAMPLE_MEMBER, member).replace(SAMPLE_MANAGEMENT, management)
+    return text.encode()
+
+
+@dataclass
+class Inspector:
+    """Reads a member account through the SDK as an administrator of the management account would."""
+
+    emu: Emulator
+    access_key_id: str
+    secret: str
+
+    def ram(self, account_id: str) -> RamClient:
+        if account_id == self.emu.management_account_id:
+            return self._client(self.access_key_id, self.secret, None)
+        sts = StsClient(self._config(self.access_key_id, self.secret, None))
+        creds = sts.assume_role(
+            sts_models.AssumeRoleRequest(
+                role_arn=f"acs:ram::{account_id}:role/ResourceDirectoryAccountAccessRole", role_session_name="inspector"
+            )
+        ).body.credentials
+        return self._client(creds.access_key_id, creds.access_key_secret, creds.security_token)
+
+    def _config(self, ak: str, secret: str, token: str | None) -> Config:
+        return Config(
+            access_key_id=ak, access_key_secret=secret, security_token=token, endpoint=self.emu.host, protocol="http"
+        )
+
+    def _client(self, ak: str, secret: str, token: str | None) -> RamClient:
+        return RamClient(self._config(ak, secret, token))
+
+    def role(self, account_id: str, role_name: str) -> Any | None:
+        try:
+            return self.ram(account_id).get_role(ram_models.GetRoleRequest(role_name=role_name)).body.role
+        except ClientException as exc:
+            if exc.code == "EntityNotExist.Role":
+                return None
+            raise
+
+    def policies(self, account_id: str, role_name: str) -> list[tuple[str, str]]:
+        body = (
+            self.ram(account_id).list_policies_for_role(ram_models.ListPoliciesForRoleRequest(role_name=role_name)).body
+        )
+        return [(p.policy_name, p.policy_type) for p in body.policies.policy]
+
+    def trust_services(self, account_id: str, role_name: str) -> list[str]:
+        role = self.role(account_id, role_name)
+        assert role is not None
+        document = json.loads(role.assume_role_policy_document)
+        return sorted(s for st in document["Statement"] for s in _as_list(st["Principal"].get("Service", [])))
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+@pytest.fixture(scope="module")
+def inspector(emu: Emulator) -> Inspector:
+    ak, secret = emu.create_user(emu.management_account_id, "inspector", policies=["AdministratorAccess"])
+    return Inspector(emu, ak, secret)
+
+
+def writes_in(emu: Emulator, account_id: str, since: int) -> list[Any]:
+    """Write calls (successful or not) against one account since a point in the call log."""
+    return [c for c in emu.calls[since:] if c.account_id == account_id and c.action in WRITE_ACTIONS]
+
+
+def roles_by_name(result: dict[str, Any], account_id: str) -> dict[str, dict[str, Any]]:
+    (account,) = [a for a in result["accounts"] if a["accountId"] == account_id]
+    return {role["roleName"]: role for role in account["roles"]}
