@@ -54,6 +54,13 @@ class Catalog:
         folded = name.lower()
         return next((role for role in self.roles if role.name.lower() == folded), None)
 
+    def require(self, name: str) -> RoleSpec:
+        """Like :meth:`get`, for names known to be in the catalog; raises KeyError otherwise."""
+        spec = self.get(name)
+        if spec is None:
+            raise KeyError(name)
+        return spec
+
     @property
     def features(self) -> frozenset[str]:
         return frozenset(r.required_when.feature for r in self.roles if r.required_when.feature is not None)

@@ -21,7 +21,7 @@ from enum import Enum
 from emr_bootstrap.errors import InvalidRequest
 
 # "EMR-5.16.0", "emr-3.32.0", "V3.32.0", "3.32.0", "5.16". Whitespace is not trimmed: the wire value is exact.
-_VERSION = re.compile(r"(?:emr-|v)?(\d{1,3})\.(\d{1,3})(?:\.(\d{1,3}))?", re.IGNORECASE)
+_VERSION = re.compile(r"(?:emr-|v)?([0-9]{1,3})\.([0-9]{1,3})(?:\.([0-9]{1,3}))?", re.IGNORECASE)
 MAX_VERSION_LENGTH = 32
 
 # The last version of each series that still uses the legacy ECS application role.

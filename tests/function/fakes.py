@@ -15,6 +15,7 @@ from emr_bootstrap.cloud import (
     CloudError,
     RoleState,
 )
+from emr_bootstrap.reconcile import ReconcileSettings
 
 WRITE_ACTIONS = ("CreateRole", "AttachPolicyToRole", "UpdateRole")
 
@@ -183,3 +184,10 @@ class FakeClock:
         with self._lock:
             self.sleeps.append(seconds)
             self.now += seconds
+
+
+def fast_settings(clock: FakeClock | None = None, **overrides: object) -> ReconcileSettings:
+    """Settings whose sleeps only advance a fake clock: tests never wait for real."""
+    clock = clock or FakeClock()
+    values: dict[str, object] = {"clock": clock, "sleep": clock.sleep, "propagation_timeout_s": 5.0, **overrides}
+    return ReconcileSettings(**values)  # type: ignore[arg-type]

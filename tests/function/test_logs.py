@@ -1,0 +1,96 @@
+"""JSON logs: one object per line, correlation fields kept, secrets never printed."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+from emr_bootstrap.logs import REDACTED, configure_logging, get_logger
+from emr_bootstrap.reconcile import bootstrap
+from emr_bootstrap.request import parse_request
+
+from tests.function.fakes import FakeConnector, fast_settings
+
+
+@pytest.fixture
+def captured() -> io.StringIO:
+    stream = io.StringIO()
+    configure_logging("DEBUG", stream)
+    return stream
+
+
+def lines(stream: io.StringIO) -> list[dict[str, object]]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def test_records_are_json_lines_with_correlation_fields(captured: io.StringIO) -> None:
+    get_logger("test").info(
+        "role %s",
+        "created",
+        extra={"requestId": "r", "accountId": "1", "roleName": "R", "outcome": "created", "durationMs": 3},
+    )
+    (record,) = lines(captured)
+    assert record["message"] == "role created" and record["level"] == "INFO"
+    assert {k: record[k] for k in ("requestId", "accountId", "roleName", "outcome", "durationMs")} == {
+        "requestId": "r",
+        "accountId": "1",
+        "roleName": "R",
+        "outcome": "created",
+        "durationMs": 3,
+    }
+
+
+def test_secrets_tokens_and_signatures_are_redacted_everywhere(captured: io.StringIO) -> None:
+    get_logger("test").warning(
+        "assume failed: AccessKeySecret=s3cr3t-value SecurityToken: tok-value %s",
+        'Signature="sig-value"',
+        extra={
+            "accessKeySecret": "s3cr3t-value",
+            "securityToken": "tok-value",
+            "credentials": {"AccessKeyId": "STS.id", "AccessKeySecret": "s3cr3t-value"},
+            "headers": [{"Authorization": "ACS3-HMAC-SHA256 Credential=x,Signature=sig-value"}],
+            "accountId": "1234567890123456",
+        },
+    )
+    text = captured.getvalue()
+    for secret in ("s3cr3t-value", "tok-value", "sig-value"):
+        assert secret not in text
+    (record,) = lines(captured)
+    assert record["securityToken"] == REDACTED and record["accountId"] == "1234567890123456"
+    assert REDACTED in str(record["message"])
+
+
+def test_level_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EMR_BOOTSTRAP_LOG_LEVEL", "warning")
+    configure_logging(stream=io.StringIO())
+    assert logging.getLogger("emr_bootstrap").level == logging.WARNING
+    monkeypatch.setenv("EMR_BOOTSTRAP_LOG_LEVEL", "nonsense")
+    configure_logging(stream=io.StringIO())
+    assert logging.getLogger("emr_bootstrap").level == logging.INFO
+
+
+def test_configure_is_idempotent_and_does_not_propagate_to_root() -> None:
+    stream = io.StringIO()
+    configure_logging("INFO", stream)
+    configure_logging()
+    logger = logging.getLogger("emr_bootstrap")
+    assert len([h for h in logger.handlers if getattr(h, "_emr_bootstrap", False)]) == 1
+    assert logger.propagate is False
+
+
+def test_a_run_logs_one_info_line_per_role_and_per_account(captured: io.StringIO) -> None:
+    configure_logging("INFO", captured)
+    bootstrap(
+        parse_request({"accountIds": ["1234567890123456"]}),
+        FakeConnector(),
+        request_id="req-9",
+        settings=fast_settings(),
+    )
+    records = lines(captured)
+    roles = [r for r in records if "roleName" in r]
+    accounts = [r for r in records if str(r["message"]).startswith("account")]
+    assert len(roles) == 2 and len(accounts) == 1
+    assert all(r["requestId"] == "req-9" for r in records)
+    assert {r["outcome"] for r in roles} == {"created"}

@@ -1,0 +1,62 @@
+"""Pure planning: role selection and per-role steps (never a delete or detach)."""
+
+from __future__ import annotations
+
+import json
+
+from emr_bootstrap.catalog import load_catalog
+from emr_bootstrap.cloud import AttachedPolicy, RoleState
+from emr_bootstrap.plan import Observed, Step, desired_roles, plan_role
+from emr_bootstrap.request import parse_request
+
+CATALOG = load_catalog()
+SPEC = CATALOG.require("AliyunEMRDefaultRole")
+OTHER_TRUST = json.dumps(
+    {
+        "Version": "1",
+        "Statement": [{"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "ecs.aliyuncs.com"}}],
+    }
+)
+
+
+def role(trust: str = SPEC.trust_policy) -> RoleState:
+    return RoleState(SPEC.name, "acs:ram::1:role/aliyunemrdefaultrole", trust, "")
+
+
+def names(payload: dict[str, object]) -> list[str]:
+    return [d.spec.name for d in desired_roles(CATALOG, parse_request({"accountIds": ["1234567890"], **payload}))]
+
+
+def test_default_selection_is_the_service_role_and_the_current_ecs_role() -> None:
+    assert names({}) == ["AliyunEMRDefaultRole", "AliyunECSInstanceForEMRRole"]
+    assert names({"emrVersion": "4.5.0"}) == ["AliyunEMRDefaultRole", "AliyunEmrEcsDefaultRole"]
+    assert names({"features": ["costAnalysis"]})[-1] == "AliyunEMRManagedCostRole"
+    assert names({"roles": ["AliyunECSInstanceForEMRStudioRole", "AliyunEMRDefaultRole"]}) == [
+        "AliyunECSInstanceForEMRStudioRole",
+        "AliyunEMRDefaultRole",
+    ]
+
+
+def test_absent_role_plans_create_and_attach() -> None:
+    plan = plan_role(SPEC, Observed(None), "report")
+    assert plan.steps == (Step.CREATE, Step.ATTACH)
+    assert [c.action for c in plan.changes] == ["CreateRole", "AttachPolicyToRole"]
+
+
+def test_complete_role_plans_nothing_and_notes_extras() -> None:
+    policies = (AttachedPolicy("aliyunemrrolepolicy", "System"), AttachedPolicy("Extra", "Custom"))
+    plan = plan_role(SPEC, Observed(role(), policies), "repair")
+    assert (plan.steps, plan.idle_outcome, plan.extra_policies) == ((), "unchanged", ("Extra",))
+
+
+def test_a_custom_policy_with_the_system_policys_name_does_not_count() -> None:
+    plan = plan_role(SPEC, Observed(role(), (AttachedPolicy(SPEC.policy_name, "Custom"),)), "report")
+    assert plan.steps == (Step.ATTACH,)
+
+
+def test_drift_is_left_alone_under_report_and_repaired_under_repair() -> None:
+    reported = plan_role(SPEC, Observed(role(OTHER_TRUST)), "report")
+    assert (reported.steps, reported.idle_outcome) == ((), "drifted")
+    assert reported.drift is not None and reported.drift.widened
+    repaired = plan_role(SPEC, Observed(role(OTHER_TRUST)), "repair")
+    assert repaired.steps == (Step.UPDATE_TRUST, Step.ATTACH)
