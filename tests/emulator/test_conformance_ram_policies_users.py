@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from functools import partial
+from typing import TYPE_CHECKING
 
 import pytest
 from alibabacloud_ram20150501 import models as ram_models
 
-from emulator.testing import Emulator
 from tests.emulator import sdk
+
+if TYPE_CHECKING:
+    from emulator.testing import Emulator
 
 DOCUMENT = json.dumps({"Version": "1", "Statement": [{"Effect": "Allow", "Action": "ram:Get*", "Resource": "*"}]})
 REQUIRED_SYSTEM_POLICIES = {

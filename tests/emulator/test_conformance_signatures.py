@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 from functools import partial
+from typing import TYPE_CHECKING
 
 import pytest
 from alibabacloud_credentials.exceptions import CredentialException
@@ -13,8 +14,11 @@ from alibabacloud_tea_openapi import utils_models
 from darabonba.exceptions import UnretryableException
 from darabonba.runtime import RuntimeOptions
 
-from emulator.testing import Emulator
+from emulator.testing import trust_for_service
 from tests.emulator import sdk
+
+if TYPE_CHECKING:
+    from emulator.testing import Emulator
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +37,7 @@ def get_role(client, name: str = "ResourceDirectoryAccountAccessRole"):
 
 def test_v3_signature_with_awkward_characters_in_parameters_verifies(emulator: Emulator) -> None:
     ram = sdk.ram(emulator)
-    trust = '{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":["ecs.aliyuncs.com"]}}],"Version":"1"}'
+    trust = trust_for_service("ecs.aliyuncs.com")
     request = ram_models.CreateRoleRequest(
         role_name="awkward", assume_role_policy_document=trust, description="a b~c/+&=*ü%20"
     )
