@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from emulator import clock, ids
@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 MANAGEMENT_ACCOUNT_ID = "1000000000000001"
 RESOURCE_DIRECTORY_ID = "rd-3Gemu0"
 ROOT_FOLDER_ID = "r-Wmemu0"
+
+
+_NESTED = frozenset({"roles", "users", "policies", "lock"})
 
 
 @dataclass
@@ -44,7 +47,11 @@ class Account:
         return self.resource_directory_id is not None
 
     def to_dict(self) -> dict[str, Any]:
-        raw = {k: v for k, v in asdict(self).items() if k != "lock"}
+        # Not dataclasses.asdict: it would deep-copy the lock.
+        raw = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NESTED}
+        raw["roles"] = {k: role.to_dict() for k, role in self.roles.items()}
+        raw["users"] = {k: user.to_dict() for k, user in self.users.items()}
+        raw["policies"] = {k: custom.to_dict() for k, custom in self.policies.items()}
         return raw
 
     @classmethod

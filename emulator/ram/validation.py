@@ -28,7 +28,7 @@ def _name(value: str, param: str, chars: re.Pattern[str], maximum: int) -> str:
     # Length is checked first, so an over-long name always reports .Length (choice; unconfirmed order).
     if not 1 <= len(value) <= maximum:
         raise ApiError(400, f"InvalidParameter.{param}.Length", f"The length of {param} must be 1 to {maximum}.")
-    if not chars.match(value):
+    if not chars.fullmatch(value):
         raise ApiError(
             400, f"InvalidParameter.{param}.InvalidChars", f"The specified {param} contains invalid characters."
         )

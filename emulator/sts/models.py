@@ -23,13 +23,13 @@ DEFAULT_DURATION_SECONDS = 3600
 
 
 def validate_session_name(value: str) -> str:
-    if not SESSION_NAME.match(value):
+    if not SESSION_NAME.fullmatch(value):
         raise err.invalid("RoleSessionName")
     return value
 
 
 def validate_external_id(value: str | None) -> str | None:
-    if value is not None and not EXTERNAL_ID.match(value):
+    if value is not None and not EXTERNAL_ID.fullmatch(value):
         raise err.invalid("ExternalId")
     return value
 

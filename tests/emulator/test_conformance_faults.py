@@ -1,0 +1,156 @@
+"""Each fault switch, observed through the SDK the way the function would see it (issue #2 "State and faults")."""
+
+from __future__ import annotations
+
+import uuid
+from functools import partial
+from typing import TYPE_CHECKING
+
+import pytest
+from alibabacloud_ram20150501 import models as ram_models
+from alibabacloud_ram20150501.client import Client as RamClient
+from alibabacloud_tea_openapi.exceptions import ServerException, ThrottlingException
+from alibabacloud_tea_openapi.utils_models import Config
+from darabonba.exceptions import UnretryableException
+
+from emulator.testing import Emulator, trust_for_service
+from tests.emulator import sdk
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+TRUST = trust_for_service("emr.aliyuncs.com")
+
+
+@pytest.fixture(autouse=True)
+def no_faults_after(emulator: Emulator) -> Iterator[None]:
+    yield
+    emulator.faults.clear()
+
+
+def create_role(client, name: str | None = None):
+    name = name or f"f-{uuid.uuid4().hex[:12]}"
+    return client.create_role(ram_models.CreateRoleRequest(role_name=name, assume_role_policy_document=TRUST))
+
+
+def get_role(client, name: str):
+    return client.get_role(ram_models.GetRoleRequest(role_name=name))
+
+
+def test_throttling_one_action_answers_throttling_user_400_and_leaves_others_alone(emulator: Emulator) -> None:
+    ram = sdk.ram(emulator)
+    emulator.faults.set("CreateRole", throttle_rate=1.0)
+    error = sdk.expect_error(partial(create_role, ram), 400, "Throttling.User")
+    assert error.data["Message"] == "Request was denied due to user flow control."
+    assert ram.list_roles(ram_models.ListRolesRequest()).body.request_id
+
+
+def test_throttle_status_429_and_opt_in_retry_after_header(emulator: Emulator) -> None:
+    ram = sdk.ram(emulator)
+    emulator.faults.set(None, throttle_rate=1.0, throttle_status=429)
+    sdk.expect_error(partial(create_role, ram), 429, "Throttling.User")
+    emulator.faults.set(None, retry_after_ms=250)
+    error = sdk.api_error(partial(create_role, ram))
+    assert isinstance(error, ThrottlingException)
+    assert error.code == "Throttling.User"
+
+
+@pytest.mark.parametrize(("code", "status"), [("ServiceUnavailable", 503), ("InternalError", 500)])
+def test_error_rate_answers_server_errors(emulator: Emulator, code: str, status: int) -> None:
+    emulator.faults.set(None, error_rate=1.0, error_code=code)
+    error = sdk.expect_error(partial(create_role, sdk.ram(emulator)), status, code)
+    assert isinstance(error, ServerException)
+
+
+def test_dropped_connections_surface_as_transport_errors_and_are_logged(emulator: Emulator) -> None:
+    emulator.faults.set("GetRole", drop_rate=1.0)
+    with pytest.raises(UnretryableException):
+        get_role(sdk.ram(emulator), "anything")
+    assert emulator.calls_for(action="GetRole", code="ConnectionDropped")[-1].status == 0
+
+
+def test_latency_longer_than_the_client_timeout_makes_the_call_time_out(emulator: Emulator) -> None:
+    emulator.faults.set("ListRoles", latency_ms=1500)
+    access_key_id, secret = emulator.root_key
+    impatient = RamClient(
+        Config(
+            access_key_id=access_key_id,
+            access_key_secret=secret,
+            endpoint=emulator.host,
+            protocol="http",
+            read_timeout=200,
+        )
+    )
+    with pytest.raises(UnretryableException):
+        impatient.list_roles(ram_models.ListRolesRequest())
+    emulator.faults.clear()
+    assert impatient.list_roles(ram_models.ListRolesRequest()).body.request_id
+
+
+def test_seeded_rates_give_the_same_outcomes_each_run(emulator: Emulator) -> None:
+    ram = sdk.ram(emulator)
+    emulator.faults.set("ListRoles", throttle_rate=0.5)
+
+    def outcomes() -> list[bool]:
+        results = []
+        for _ in range(16):
+            try:
+                ram.list_roles(ram_models.ListRolesRequest())
+                results.append(True)
+            except Exception:
+                results.append(False)
+        return results
+
+    emulator.faults.seed(7)
+    first = outcomes()
+    emulator.faults.seed(7)
+    assert outcomes() == first
+    assert True in first and False in first
+
+
+def test_published_quota_throttles_a_burst_in_one_account_only(emulator: Emulator) -> None:
+    busy = emulator.create_member_account("quota-busy", access_role=False)
+    calm = emulator.create_member_account("quota-calm", access_role=False)
+    emulator.faults.enable_quotas(True)
+    busy_ram = sdk.ram(emulator, emulator.root_key_of(busy))
+    throttled = 0
+    for _ in range(45):  # CreateRole: 20/s per account, so a quick burst of 45 must hit the bucket
+        try:
+            create_role(busy_ram)
+        except Exception as error:
+            assert getattr(error, "code", None) == "Throttling.User"
+            throttled += 1
+    assert throttled > 0
+    assert create_role(sdk.ram(emulator, emulator.root_key_of(calm))).body.role
+
+
+def test_consistency_delay_hides_new_roles_from_reads_but_not_from_writes(emulator: Emulator) -> None:
+    ram = sdk.ram(emulator)
+    emulator.faults.set("CreateRole", consistency_delay_ms=60_000)
+    name = f"lagging-{uuid.uuid4().hex[:8]}"
+    create_role(ram, name)
+
+    sdk.expect_error(partial(get_role, ram, name), 404, "EntityNotExist.Role")
+    assert name not in [
+        r.role_name for r in ram.list_roles(ram_models.ListRolesRequest(max_items=1000)).body.roles.role
+    ]
+    sdk.expect_error(partial(create_role, ram, name), 409, "EntityAlreadyExists.Role")
+
+    emulator.faults.clear()
+    emulator.faults.set("AttachPolicyToRole", consistency_delay_ms=60_000)
+    visible = f"visible-{uuid.uuid4().hex[:8]}"
+    create_role(ram, visible)
+    attach = ram_models.AttachPolicyToRoleRequest(
+        policy_type="System", policy_name="AliyunEMRRolePolicy", role_name=visible
+    )
+    ram.attach_policy_to_role(attach)
+    listed = ram.list_policies_for_role(ram_models.ListPoliciesForRoleRequest(role_name=visible)).body
+    assert listed.policies.policy == []
+    sdk.expect_error(partial(ram.attach_policy_to_role, attach), 409, "EntityAlreadyExists.Role.Policy")
+
+
+def test_faults_given_to_the_constructor_apply_per_action() -> None:
+    with Emulator(faults={"CreateRole": {"throttle_rate": 1.0}}) as emu:
+        ram = sdk.ram(emu)
+        sdk.expect_error(partial(create_role, ram), 400, "Throttling.User")
+        assert ram.list_roles(ram_models.ListRolesRequest()).body.request_id
