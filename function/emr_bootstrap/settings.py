@@ -16,6 +16,7 @@ RAM_ENDPOINT_VAR = "EMR_BOOTSTRAP_RAM_ENDPOINT"
 STS_ENDPOINT_VAR = "EMR_BOOTSTRAP_STS_ENDPOINT"
 RESOURCEMANAGER_ENDPOINT_VAR = "EMR_BOOTSTRAP_RESOURCEMANAGER_ENDPOINT"
 MEMBER_ROLE_VAR = "EMR_BOOTSTRAP_MEMBER_ROLE"
+MAX_ATTEMPTS_VAR = "EMR_BOOTSTRAP_MAX_ATTEMPTS"
 
 # The real global endpoints (alibaba-api.md §1.1, §3, §4).
 DEFAULT_RAM_ENDPOINT = "ram.aliyuncs.com"
@@ -79,6 +80,9 @@ class Settings:
         member_role = env.get(MEMBER_ROLE_VAR, "").strip() or DEFAULT_MEMBER_ROLE
         if not _ROLE_NAME.match(member_role):
             raise SettingsError(MEMBER_ROLE_VAR, member_role, "must be a RAM role name: 1-64 of A-Z a-z 0-9 . -")
+        attempts_text = env.get(MAX_ATTEMPTS_VAR, "").strip() or str(cls.max_attempts)
+        if not attempts_text.isdigit() or not 1 <= int(attempts_text) <= 20:
+            raise SettingsError(MAX_ATTEMPTS_VAR, attempts_text, "must be a whole number from 1 to 20")
         return cls(
             ram=parse_endpoint(RAM_ENDPOINT_VAR, env.get(RAM_ENDPOINT_VAR) or DEFAULT_RAM_ENDPOINT),
             sts=parse_endpoint(STS_ENDPOINT_VAR, env.get(STS_ENDPOINT_VAR) or DEFAULT_STS_ENDPOINT),
@@ -87,4 +91,5 @@ class Settings:
                 env.get(RESOURCEMANAGER_ENDPOINT_VAR) or DEFAULT_RESOURCEMANAGER_ENDPOINT,
             ),
             member_role=member_role,
+            max_attempts=int(attempts_text),
         )
