@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from emr_bootstrap.catalog import load_catalog
-from emr_bootstrap.cloud import NO_PERMISSION, CloudError
+from emr_bootstrap.cloud import NO_PERMISSION, AttachedPolicy, CloudError, RoleState
 from emr_bootstrap.reconcile import ReconcileSettings, bootstrap, reconcile_account
 from emr_bootstrap.request import BootstrapRequest, parse_request
 
@@ -196,7 +196,7 @@ def test_extra_attached_policy_is_reported_and_never_detached() -> None:
 @pytest.mark.parametrize("strategy", ["create-first", "read-first"])
 def test_fifty_concurrent_runs_leave_one_role_per_name_attached_once_and_all_succeed(strategy: str) -> None:
     ram = FakeRam(ACCOUNT)
-    ram.invisible_reads = 1  # and reads lag the writes, as RAM does
+    ram.invisible_reads = 20  # reads lag the writes, as RAM does: runs that still see no policy attach again
     connector = FakeConnector({ACCOUNT: ram})
     request = parse_request({"accountIds": [ACCOUNT], "roles": ALL_ROLES, "strategy": strategy})
     start = threading.Barrier(50, timeout=10)
@@ -220,12 +220,39 @@ def test_fifty_concurrent_runs_leave_one_role_per_name_attached_once_and_all_suc
         r.to_dict() for r in results if r.status != "succeeded"
     ][:1]
     assert ram.role_names == sorted(ALL_ROLES)
+    # The race really happened: losers' creates met EntityAlreadyExists.Role.
+    assert ram.calls["CreateRole"] > len(ALL_ROLES)
     for name in ALL_ROLES:
         assert len(ram.policies(name)) == 1
         # Exactly one run can say it created each role; the others report what they really did.
         created = sum(outcomes(r)[name] == "created" for r in results)
         assert created == 1
         assert all(outcomes(r)[name] in ("created", "updated", "unchanged") for r in results)
+
+
+class LosesRaceRam(FakeRam):
+    """Another run's write lands between this run's read and its write (deterministic race)."""
+
+    def create_role(self, role_name: str, trust_policy: str, description: str) -> RoleState:
+        spec = CATALOG.require(role_name)
+        self.seed_role(role_name, spec.trust_policy)  # the other run created it...
+        return super().create_role(role_name, trust_policy, description)  # ...so ours meets EntityAlreadyExists
+
+    def attach_system_policy(self, role_name: str, policy_name: str) -> None:
+        self._roles[role_name.lower()].policies.append(AttachedPolicy(policy_name, "System"))
+        super().attach_system_policy(role_name, policy_name)  # EntityAlreadyExists.Role.Policy
+
+
+@pytest.mark.parametrize("strategy", ["create-first", "read-first"])
+def test_losing_both_races_reports_unchanged_after_verifying(strategy: str) -> None:
+    ram = LosesRaceRam(ACCOUNT)
+    ram.invisible_reads = 2
+    result = run({"accountIds": [ACCOUNT], "strategy": strategy}, FakeConnector({ACCOUNT: ram}))
+    assert outcomes(result) == dict.fromkeys(DEFAULT_ROLES, "unchanged")
+    assert all(role.changes == () for role in roles_of(result).values())
+    for name in DEFAULT_ROLES:
+        assert ram.calls_by_role[("CreateRole", name)] == ram.calls_by_role[("AttachPolicyToRole", name)] == 1
+        assert len(ram.policies(name)) == 1
 
 
 def test_entity_not_exist_role_right_after_create_is_retried_not_failed() -> None:
