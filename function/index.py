@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from emr_bootstrap import events
 from emr_bootstrap.errors import BootstrapError, InvalidRequest, render_error
 from emr_bootstrap.logs import configure_logging, get_logger
-from emr_bootstrap.request import parse_request
+from emr_bootstrap.request import check_payload_size, parse_request
 from emr_bootstrap.result import Result, ignored, invalid
 
 if TYPE_CHECKING:
@@ -85,6 +85,8 @@ def _request_payload(trigger: events.Trigger, request_id: str) -> dict[str, Any]
         return {"accountIds": list(trigger.account_ids), "strategy": "create-first"}
     if isinstance(trigger, events.TimerInvocation):
         return ignored(SWEEP_NOT_BUILT, request_id)
+    # A request (direct or HTTP) is size-checked as it arrived, before its fields are.
+    check_payload_size(trigger.size)
     if isinstance(trigger, events.HttpInvocation):
         return trigger.body_payload
     return trigger.payload

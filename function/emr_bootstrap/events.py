@@ -132,6 +132,8 @@ class DirectInvocation:
     """A direct invocation (``s invoke``, the SDK); ``payload`` is the request, not yet validated."""
 
     payload: dict[str, Any]
+    # The request's size in bytes as it arrived, for the core's payload limit.
+    size: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,8 @@ class HttpInvocation:
     query: Mapping[str, str] = field(default_factory=dict)
     request_id: str = ""
     source_ip: str = ""
+    # The body's size in bytes (after base64 decoding), for the core's payload limit.
+    size: int = field(default=0, compare=False)
 
 
 Trigger: TypeAlias = NewAccountEvents | DirectInvocation | TimerInvocation | HttpInvocation
@@ -166,7 +170,8 @@ Trigger: TypeAlias = NewAccountEvents | DirectInvocation | TimerInvocation | Htt
 # ---------------------------------------------------------------------------------------------------- parsing
 def parse_trigger(raw: bytes | bytearray | str) -> Trigger:
     """Classify and parse one FC event. Raises :class:`InvalidEvent` (a subclass per failure mode)."""
-    document = _decode_json(raw)
+    data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
+    document = _decode_json(data)
     if isinstance(document, list):
         return _parse_cloud_event_batch(document)
     if not isinstance(document, dict):
@@ -183,7 +188,7 @@ def parse_trigger(raw: bytes | bytearray | str) -> Trigger:
         return _parse_http(document)
     if "triggerTime" in document and "triggerName" in document:
         return _parse_timer(document)
-    return DirectInvocation(payload=document)
+    return DirectInvocation(payload=document, size=len(data))
 
 
 def http_reply(
@@ -207,8 +212,7 @@ def http_reply(
     }
 
 
-def _decode_json(raw: bytes | bytearray | str) -> Any:
-    data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
+def _decode_json(data: bytes) -> Any:
     if len(data) > MAX_EVENT_BYTES:
         raise EventTooLarge(
             f"event is {len(data)} bytes; the limit is {MAX_EVENT_BYTES} bytes ({MAX_EVENT_BYTES // 2**20} MiB)"
@@ -386,7 +390,7 @@ def _parse_http(document: Mapping[str, Any]) -> HttpInvocation:
     http = context.get("http") if isinstance(context, dict) else None
     if not isinstance(context, dict) or not isinstance(http, dict) or not isinstance(http.get("method"), str):
         raise MalformedHttpEvent("HTTP trigger event has no requestContext.http.method; expected the FC3 v1 envelope")
-    body_payload = _http_body(document.get("body"), bool(document.get("isBase64Encoded")))
+    body_payload, body_size = _http_body(document.get("body"), bool(document.get("isBase64Encoded")))
     headers = _mapping(document.get("headers"))
     query = _mapping(document.get("queryParameters"))
     return HttpInvocation(
@@ -397,6 +401,7 @@ def _parse_http(document: Mapping[str, Any]) -> HttpInvocation:
         query={str(k): str(v) for k, v in query.items()},
         request_id=str(context.get("requestId", "")),
         source_ip=str(http.get("sourceIp", "")),
+        size=body_size,
     )
 
 
@@ -404,9 +409,10 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _http_body(body: Any, is_base64: bool) -> dict[str, Any]:
+def _http_body(body: Any, is_base64: bool) -> tuple[dict[str, Any], int]:
+    """The request body as a JSON object, and its size in bytes."""
     if body is None or body == "":
-        return {}  # GET, or a POST without a body: the core reports the missing fields
+        return {}, 0  # GET, or a POST without a body: the core reports the missing fields
     if not isinstance(body, str):
         raise MalformedHttpEvent("HTTP trigger event 'body' is not a string")
     text = body
@@ -427,7 +433,7 @@ def _http_body(body: Any, is_base64: bool) -> dict[str, Any]:
             f"request body is a JSON {_json_type(payload)}; "
             'expected a JSON object such as {"accountIds": ["<16-digit account id>"], "dryRun": true}'
         )
-    return payload
+    return payload, len(text.encode("utf-8"))
 
 
 # ---------------------------------------------------------------------------------------------------- timer

@@ -211,10 +211,15 @@ def _reject_constant(name: str) -> object:
     raise InvalidRequest("$", "json", f"{name} is not valid JSON")
 
 
+def check_payload_size(size: int) -> None:
+    """The request as it arrived (JSON bytes) must fit :data:`MAX_PAYLOAD_BYTES`; checked before anything else."""
+    if size > MAX_PAYLOAD_BYTES:
+        raise InvalidRequest("$", "max-size", f"the request must be at most {MAX_PAYLOAD_BYTES} bytes, got {size}")
+
+
 def parse_request_bytes(raw: bytes, *, catalog: Catalog | None = None) -> BootstrapRequest:
-    """Size-guard, decode and validate a raw JSON body (e.g. from the HTTP trigger)."""
-    if len(raw) > MAX_PAYLOAD_BYTES:
-        raise InvalidRequest("$", "max-size", f"the request must be at most {MAX_PAYLOAD_BYTES} bytes, got {len(raw)}")
+    """Size-guard, decode and validate a raw JSON body."""
+    check_payload_size(len(raw))
     try:
         payload = json.loads(
             raw.decode("utf-8"), object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant

@@ -6,6 +6,8 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+from emr_bootstrap.request import MAX_PAYLOAD_BYTES
+
 from emulator.harness import trust_for_service
 from tests.e2e.conftest import DEFAULT_ROLES, EVENTS, roles_by_name, sample_event, writes_in
 
@@ -169,6 +171,25 @@ def test_invalid_events_are_rejected_before_any_cloud_call(emu: Emulator, fc: Lo
         assert result["error"]["field"] == field, (name, result["error"])
         assert field in result["error"]["message"], (name, result["error"])
         assert emu.calls[mark:] == [], name
+
+
+def test_oversize_request_is_rejected_before_any_cloud_call(
+    emu: Emulator, fc: LocalFunctionCompute, member: str
+) -> None:
+    # A valid request in every field, padded past the 64 KiB limit with insignificant whitespace.
+    raw = json.dumps({"accountIds": [member]}).encode()
+    padded = raw[:-1] + b" " * MAX_PAYLOAD_BYTES + b"}"
+    envelope = json.loads((EVENTS / "http-invocation.json").read_text())
+    envelope["body"] = padded.decode()
+    mark = len(emu.calls)
+
+    direct = fc.invoke(padded)
+    reply = fc.invoke(envelope, handler="http_handler")
+
+    assert (direct["status"], direct["error"]["field"], direct["error"]["rule"]) == ("invalid", "$", "max-size")
+    assert reply["statusCode"] == 400
+    assert json.loads(reply["body"])["error"]["rule"] == "max-size"
+    assert emu.calls[mark:] == []
 
 
 def test_unrelated_and_failed_actiontrail_events_are_ignored(emu: Emulator, fc: LocalFunctionCompute) -> None:
