@@ -6,55 +6,22 @@ the difference to the SDK figure is the SDK's share (signing, aiohttp session pe
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import http.client
 import json
 import os
 import time
-from datetime import datetime, timezone
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from alibabacloud_ram20150501 import models as ram_models
 from alibabacloud_ram20150501.client import Client as RamClient
 from alibabacloud_tea_openapi.utils_models import Config
 
-from emulator.testing import Emulator, trust_for_service
+from emulator.testing import Emulator, signed_v3_headers, trust_for_service
 
 ROLE = "AliyunEMRDefaultRole"
 SDK_CALLS = 300
 RAW_CALLS = 2000
 WARMUP = 20
-
-
-def signed_get_role_headers(host: str, access_key_id: str, secret: str, query: dict[str, str]) -> dict[str, str]:
-    """A V3 signature made the way tea-openapi makes it (alibaba-api.md §5.1)."""
-    headers = {
-        "host": host,
-        "x-acs-action": "GetRole",
-        "x-acs-version": "2015-05-01",
-        "x-acs-date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "x-acs-signature-nonce": os.urandom(16).hex(),
-        "x-acs-content-sha256": hashlib.sha256(b"").hexdigest(),
-    }
-    canonical_query = "&".join(f"{k}={quote(v, safe='~')}" for k, v in sorted(query.items()))
-    names = sorted(headers)
-    canonical = "\n".join(
-        [
-            "POST",
-            "/",
-            canonical_query,
-            "".join(f"{n}:{headers[n]}\n" for n in names),
-            ";".join(names),
-            hashlib.sha256(b"").hexdigest(),
-        ]
-    )
-    to_sign = "ACS3-HMAC-SHA256\n" + hashlib.sha256(canonical.encode()).hexdigest()
-    signature = hmac.new(secret.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
-    headers["Authorization"] = (
-        f"ACS3-HMAC-SHA256 Credential={access_key_id},SignedHeaders={';'.join(names)},Signature={signature}"
-    )
-    return headers
 
 
 def bench_sdk(emu: Emulator) -> float:
@@ -78,7 +45,8 @@ def bench_raw(emu: Emulator) -> float:
     path = "/?" + urlencode(query)
 
     def call() -> None:
-        connection.request("POST", path, headers=signed_get_role_headers(emu.host, access_key_id, secret, query))
+        headers = signed_v3_headers(emu.host, "GetRole", "2015-05-01", (access_key_id, secret), query)
+        connection.request("POST", path, headers=headers)
         response = connection.getresponse()
         response.read()
         if response.status != 200:

@@ -29,8 +29,9 @@ SERVICES: dict[str, Service] = {s.version: s for s in (RAM, STS, RESOURCE_MANAGE
 GATEWAY_HOST_ID = "aliyuncs.com"
 # Dispatch on headers (V3, tea-openapi) or on query parameters (V1, credentials' RamRoleArn provider).
 ACTION_HEADER, VERSION_HEADER = "x-acs-action", "x-acs-version"
-# Unconfirmed: 404 for an unknown version as well as an unknown action.
 UNKNOWN_ACTION = (404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
+# Unconfirmed status: 400, like the other parameter errors of the gateway.
+UNKNOWN_VERSION = (400, "InvalidVersion", "Specified parameter Version is not valid.")
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class App:
         self.faults = faults
         self.calls = calls
         self.system_policies = policy.load_system_policies()
+        self.nonces = signing.NonceRegistry()
 
     def handle(self, request: WireRequest) -> Reply:
         """Answer one request; raises DroppedConnection when a fault says to hang up."""
@@ -72,11 +74,15 @@ class App:
         service = SERVICES.get(version)
         caller: Caller | None = None
         try:
-            if service is None or action not in service.handlers:
+            if service is None:
+                raise ApiError(*UNKNOWN_VERSION)
+            if action not in service.handlers:
                 raise ApiError(*UNKNOWN_ACTION)
             credentials = signing.extract(request)
             caller, secret = identity.authenticate(self.cloud, credentials.access_key_id, credentials.security_token)
             credentials.verify(secret)
+            if credentials.nonce:
+                self.nonces.use(credentials.access_key_id, credentials.nonce, clock.now())
             self.faults.before_call(action, caller.account_id)
             context = Context(
                 cloud=self.cloud,

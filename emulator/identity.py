@@ -82,11 +82,12 @@ def _authenticate_sts(cloud: Cloud, access_key_id: str, security_token: str | No
         # "Calling with STS credentials that lack a token gives MissingSecurityToken" (alibaba-api.md §3).
         raise ApiError(400, "MissingSecurityToken", "SecurityToken is mandatory for this action.")
     if security_token != issued.token:
-        raise ApiError(
-            400,
-            "InvalidSecurityToken.MismatchWithAccessKey",
-            "Specified SecurityToken mismatch with the AccessKey.",
-        )
+        if any(other.token == security_token for other in cloud.tokens.values()):
+            # A real token, issued with another STS key.
+            mismatch = "Specified SecurityToken mismatch with the AccessKey."
+            raise ApiError(400, "InvalidSecurityToken.MismatchWithAccessKey", mismatch)
+        # Not a token STS issued (real tokens are structured, so the service can tell; unconfirmed status).
+        raise ApiError(400, "InvalidSecurityToken.Malformed", "Specified SecurityToken is malformed.")
     if clock.now() >= issued.expiration:
         raise ApiError(403, "InvalidSecurityToken.Expired", "Specified SecurityToken is expired.")
     caller = Caller(

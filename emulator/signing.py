@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import re
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
     from emulator.request import WireRequest
 
 V3_ALGORITHM = "ACS3-HMAC-SHA256"
+_ALWAYS_SIGNED = frozenset({"host", "content-type"})
+NONCE_WINDOW_S = 15 * 60
+_PRUNE_AT = 100_000  # entries before expired nonces are dropped
 _V3_AUTH = re.compile(r"^(?P<alg>\S+) Credential=(?P<ak>[^,]+),SignedHeaders=(?P<sh>[^,]*),Signature=(?P<sig>\S+)$")
 
 
@@ -31,6 +35,7 @@ class SignedCredentials:
     scheme: str  # "V3" | "V1"
     access_key_id: str
     security_token: str | None
+    nonce: str | None
     verify: Callable[[str], None]
 
 
@@ -56,6 +61,32 @@ def extract(request: WireRequest) -> SignedCredentials:
     raise incomplete("The request signature does not conform to Aliyun standards.")
 
 
+class NonceRegistry:
+    """Signature nonces seen recently, per access key: a replayed request is ``SignatureNonceUsed``.
+
+    Alibaba documents the code (alibaba-api.md §5.1); how long RAM remembers a nonce is unconfirmed, so we keep
+    one for :data:`NONCE_WINDOW_S` (the usual 15-minute validity of a signed request).
+    """
+
+    def __init__(self, window_s: float = NONCE_WINDOW_S) -> None:
+        self._lock = threading.Lock()
+        self._window_s = window_s
+        self._seen: dict[tuple[str, str], float] = {}
+
+    def use(self, access_key_id: str, nonce: str, now: float) -> None:
+        with self._lock:
+            if len(self._seen) >= _PRUNE_AT:
+                self._seen = {k: t for k, t in self._seen.items() if now - t < self._window_s}
+            seen_at = self._seen.get((access_key_id, nonce))
+            if seen_at is not None and now - seen_at < self._window_s:
+                raise ApiError(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
+            self._seen[(access_key_id, nonce)] = now
+
+    def clear(self) -> None:
+        with self._lock:
+            self._seen.clear()
+
+
 # --- V3 ----------------------------------------------------------------------------------------------
 def _extract_v3(request: WireRequest, authorization: str) -> SignedCredentials:
     match = _V3_AUTH.match(authorization.strip())
@@ -64,8 +95,12 @@ def _extract_v3(request: WireRequest, authorization: str) -> SignedCredentials:
     if match["alg"] != V3_ALGORITHM:
         raise incomplete(f"The signature algorithm {match['alg']} is not supported.")
     signed_headers = match["sh"].split(";") if match["sh"] else []
-    if "host" not in signed_headers or "x-acs-date" not in signed_headers:
-        raise incomplete("SignedHeaders must include host and the x-acs-* headers.")
+    # "All common headers except Authorization must be signed if present" (alibaba-api.md §5.1): otherwise
+    # x-acs-action, x-acs-version or x-acs-security-token could be swapped without breaking the signature.
+    must_sign = {"host", "x-acs-date"} | {n for n in request.headers if n in _ALWAYS_SIGNED or n.startswith("x-acs-")}
+    unsigned = sorted(must_sign - set(signed_headers))
+    if unsigned:
+        raise incomplete(f"SignedHeaders must include {', '.join(unsigned)}.")
     for name in signed_headers:
         if name not in request.headers:
             raise incomplete(f"The signed header {name} is missing from the request.")
@@ -76,7 +111,9 @@ def _extract_v3(request: WireRequest, authorization: str) -> SignedCredentials:
         if not hmac.compare_digest(expected, match["sig"].lower()):
             raise mismatch(string_to_sign)
 
-    return SignedCredentials("V3", match["ak"], request.header("x-acs-security-token"), verify)
+    return SignedCredentials(
+        "V3", match["ak"], request.header("x-acs-security-token"), request.header("x-acs-signature-nonce"), verify
+    )
 
 
 def v3_canonical_request(request: WireRequest, signed_headers: list[str]) -> str:
@@ -124,7 +161,7 @@ def _extract_v1(request: WireRequest) -> SignedCredentials:
                 return
         raise mismatch(candidates[0])
 
-    return SignedCredentials("V1", access_key_id, params.get("SecurityToken"), verify)
+    return SignedCredentials("V1", access_key_id, params.get("SecurityToken"), params.get("SignatureNonce"), verify)
 
 
 def _rfc3986(text: str) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import http.client
+import json
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import pytest
 from alibabacloud_credentials.exceptions import CredentialException
@@ -14,11 +16,14 @@ from alibabacloud_tea_openapi import utils_models
 from darabonba.exceptions import UnretryableException
 from darabonba.runtime import RuntimeOptions
 
-from emulator.testing import trust_for_service
+from emulator.testing import signed_v3_headers, trust_for_service
 from tests.emulator import sdk
 
 if TYPE_CHECKING:
     from emulator.testing import Emulator
+
+
+RAM_VERSION = "2015-05-01"
 
 
 @pytest.fixture(scope="module")
@@ -61,9 +66,18 @@ def test_sts_key_without_its_token_is_missing_security_token(emulator: Emulator,
     sdk.expect_error(partial(get_role, sdk.ram(emulator, (access_key_id, secret))), 400, "MissingSecurityToken")
 
 
-def test_sts_key_with_another_token_is_rejected(emulator: Emulator, session) -> None:
+def test_sts_key_with_a_tampered_token_is_malformed(emulator: Emulator, session) -> None:
     access_key_id, secret, token = session
     ram = sdk.ram(emulator, (access_key_id, secret), token[:-4] + "AAAA")
+    sdk.expect_error(partial(get_role, ram), 400, "InvalidSecurityToken.Malformed")
+
+
+def test_sts_key_with_the_token_of_another_session_is_a_mismatch(emulator: Emulator, session) -> None:
+    access_key_id, secret, _ = session
+    member = emulator.create_member_account("sig-other-session")
+    emulator.create_role(member, "FcRole", trust_for_service("fc.aliyuncs.com"))
+    _, _, other_token = emulator.service_session(member, "FcRole", "fc.aliyuncs.com")
+    ram = sdk.ram(emulator, (access_key_id, secret), other_token)
     sdk.expect_error(partial(get_role, ram), 400, "InvalidSecurityToken.MismatchWithAccessKey")
 
 
@@ -105,6 +119,74 @@ def test_unknown_action_is_invalid_action_not_found(emulator: Emulator) -> None:
     )
     call = partial(sdk.ram(emulator).call_api, params, utils_models.OpenApiRequest(query={}), RuntimeOptions())
     sdk.expect_error(call, 404, "InvalidAction.NotFound")
+
+
+def raw_post(emulator: Emulator, query: dict[str, str], headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    """One request over plain http.client, for what the SDK never sends (tampered, replayed, half-signed)."""
+    connection = http.client.HTTPConnection(emulator.host, timeout=5)
+    try:
+        connection.request("POST", "/?" + urlencode(query), headers=headers)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+def test_independently_signed_raw_request_succeeds(emulator: Emulator) -> None:
+    query = {"RoleName": "raw-signed"}
+    emulator.create_role(emulator.management_account_id, "raw-signed")
+    headers = signed_v3_headers(emulator.host, "GetRole", RAM_VERSION, emulator.root_key, query)
+    status, body = raw_post(emulator, query, headers)
+    assert (status, body["Role"]["RoleName"]) == (200, "raw-signed")
+
+
+def test_tampered_query_parameter_is_signature_does_not_match(emulator: Emulator) -> None:
+    headers = signed_v3_headers(emulator.host, "GetRole", RAM_VERSION, emulator.root_key, {"RoleName": "a"})
+    status, body = raw_post(emulator, {"RoleName": "b"}, headers)
+    assert (status, body["Code"]) == (400, "SignatureDoesNotMatch")
+
+
+def test_tampered_signed_action_header_is_signature_does_not_match(emulator: Emulator) -> None:
+    query = {"RoleName": "a"}
+    headers = signed_v3_headers(emulator.host, "GetRole", RAM_VERSION, emulator.root_key, query)
+    headers["x-acs-action"] = "DeleteRole"
+    status, body = raw_post(emulator, query, headers)
+    assert (status, body["Code"]) == (400, "SignatureDoesNotMatch")
+
+
+@pytest.mark.parametrize("header", ["x-acs-action", "x-acs-signature-nonce", "host", "x-acs-date"])
+def test_a_present_common_header_left_out_of_signed_headers_is_incomplete_signature(
+    emulator: Emulator, header: str
+) -> None:
+    query = {"RoleName": "a"}
+    headers = signed_v3_headers(emulator.host, "GetRole", RAM_VERSION, emulator.root_key, query)
+    algorithm, fields = headers["Authorization"].split(" ", 1)
+    credential, signed, signature = fields.split(",")
+    names = [n for n in signed.removeprefix("SignedHeaders=").split(";") if n != header]
+    headers["Authorization"] = f"{algorithm} {credential},SignedHeaders={';'.join(names)},{signature}"
+    status, body = raw_post(emulator, query, headers)
+    assert (status, body["Code"]) == (400, "IncompleteSignature")
+    assert header in body["Message"]
+
+
+def test_a_replayed_request_is_signature_nonce_used(emulator: Emulator) -> None:
+    query = {"RoleName": "replayed"}
+    emulator.create_role(emulator.management_account_id, "replayed")
+    headers = signed_v3_headers(emulator.host, "GetRole", RAM_VERSION, emulator.root_key, query)
+    assert raw_post(emulator, query, headers)[0] == 200
+    status, body = raw_post(emulator, query, headers)
+    assert (status, body["Code"]) == (400, "SignatureNonceUsed")
+    assert body["Message"] == "Specified signature nonce was used already."
+
+
+def test_unknown_version_is_invalid_version(emulator: Emulator) -> None:
+    headers = signed_v3_headers(emulator.host, "GetRole", "2099-01-01", emulator.root_key, {})
+    status, body = raw_post(emulator, {}, headers)
+    assert (status, body["Code"], body["Message"]) == (
+        400,
+        "InvalidVersion",
+        "Specified parameter Version is not valid.",
+    )
 
 
 def test_malformed_authorization_header_is_incomplete_signature(emulator: Emulator) -> None:
