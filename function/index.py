@@ -25,6 +25,7 @@ from emr_bootstrap.result import Result, ignored, invalid
 
 if TYPE_CHECKING:
     from emr_bootstrap.cloud import AccountConnector
+    from emr_bootstrap.reconcile import ReconcileSettings
 
 log = get_logger("index")
 
@@ -96,23 +97,26 @@ def _bootstrap(request: Any, context: Any, request_id: str) -> Result:
     from emr_bootstrap.reconcile import bootstrap
 
     try:
-        connector = _connector(context)
+        connector, settings = _configure(context)
     except BootstrapError as exc:
         return Result("failed", request.dry_run, request_id, error=render_error(exc))
-    return bootstrap(request, connector, request_id=request_id)
+    return bootstrap(request, connector, request_id=request_id, settings=settings)
 
 
-def _connector(context: Any) -> AccountConnector:
+def _configure(context: Any) -> tuple[AccountConnector, ReconcileSettings]:
+    """Settings, credentials and the connector; any unusable value is a ConfigurationError (no call made)."""
     # The SDK is imported here, not at module level, so that ignored and invalid events never pay for it.
     from emr_bootstrap.cloud import CloudError
     from emr_bootstrap.errors import ConfigurationError
+    from emr_bootstrap.reconcile import ReconcileSettings
     from emr_bootstrap.sdk import FunctionCredentials, SdkConnector
     from emr_bootstrap.settings import Settings, SettingsError
 
     try:
         settings = Settings.from_env(os.environ)
+        reconcile_settings = ReconcileSettings.from_env(os.environ)
         credentials = FunctionCredentials.from_invocation(context, os.environ)
     except (SettingsError, CloudError) as exc:
         raise ConfigurationError(str(exc)) from exc
     own_account = getattr(context, "account_id", None) or os.environ.get("FC_ACCOUNT_ID") or None
-    return SdkConnector(settings, credentials, own_account_id=own_account)
+    return SdkConnector(settings, credentials, own_account_id=own_account), reconcile_settings

@@ -30,6 +30,12 @@ from emr_bootstrap.result import (
     RoleResult,
     attach_policy,
 )
+from emr_bootstrap.settings import (
+    MAX_CONCURRENT_ACCOUNTS_VAR,
+    PROPAGATION_TIMEOUT_VAR,
+    positive_seconds,
+    whole_number,
+)
 from emr_bootstrap.trust import compare_trust
 
 if TYPE_CHECKING:
@@ -60,14 +66,17 @@ class ReconcileSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ReconcileSettings:
-        """Read EMR_BOOTSTRAP_MAX_CONCURRENT_ACCOUNTS and EMR_BOOTSTRAP_PROPAGATION_TIMEOUT_S (seconds)."""
+        """Read EMR_BOOTSTRAP_MAX_CONCURRENT_ACCOUNTS and EMR_BOOTSTRAP_PROPAGATION_TIMEOUT_S (seconds).
+
+        Raises :class:`~emr_bootstrap.settings.SettingsError` naming the variable when a value is unusable.
+        """
         env = os.environ if env is None else env
         defaults = cls()
         return cls(
-            max_concurrent_accounts=max(
-                1, int(env.get("EMR_BOOTSTRAP_MAX_CONCURRENT_ACCOUNTS", defaults.max_concurrent_accounts))
+            max_concurrent_accounts=whole_number(
+                env, MAX_CONCURRENT_ACCOUNTS_VAR, defaults.max_concurrent_accounts, low=1
             ),
-            propagation_timeout_s=float(env.get("EMR_BOOTSTRAP_PROPAGATION_TIMEOUT_S", defaults.propagation_timeout_s)),
+            propagation_timeout_s=positive_seconds(env, PROPAGATION_TIMEOUT_VAR, defaults.propagation_timeout_s),
         )
 
     def elapsed_ms(self, start: float) -> int:

@@ -5,6 +5,7 @@ The variable names are a public contract (README, s.yaml): extend, never rename.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,6 +18,8 @@ STS_ENDPOINT_VAR = "EMR_BOOTSTRAP_STS_ENDPOINT"
 RESOURCEMANAGER_ENDPOINT_VAR = "EMR_BOOTSTRAP_RESOURCEMANAGER_ENDPOINT"
 MEMBER_ROLE_VAR = "EMR_BOOTSTRAP_MEMBER_ROLE"
 MAX_ATTEMPTS_VAR = "EMR_BOOTSTRAP_MAX_ATTEMPTS"
+MAX_CONCURRENT_ACCOUNTS_VAR = "EMR_BOOTSTRAP_MAX_CONCURRENT_ACCOUNTS"
+PROPAGATION_TIMEOUT_VAR = "EMR_BOOTSTRAP_PROPAGATION_TIMEOUT_S"
 
 # The real global endpoints (alibaba-api.md §1.1, §3, §4).
 DEFAULT_RAM_ENDPOINT = "ram.aliyuncs.com"
@@ -36,6 +39,27 @@ class SettingsError(ValueError):
         super().__init__(f"{variable}={value!r}: {rule}")
         self.variable = variable
         self.rule = rule
+
+
+def whole_number(env: Mapping[str, str], variable: str, default: int, low: int, high: int | None = None) -> int:
+    """``variable`` as a whole number from ``low`` to ``high`` (unbounded when None); unset or blank -> default."""
+    text = env.get(variable, "").strip() or str(default)
+    if not text.isdigit() or int(text) < low or (high is not None and int(text) > high):
+        bound = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        raise SettingsError(variable, text, f"must be a whole number {bound}")
+    return int(text)
+
+
+def positive_seconds(env: Mapping[str, str], variable: str, default: float) -> float:
+    """``variable`` as a finite number of seconds above zero; unset or blank -> default."""
+    text = env.get(variable, "").strip() or str(default)
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise SettingsError(variable, text, "must be a number of seconds above 0")
+    return value
 
 
 @dataclass(frozen=True)
@@ -80,9 +104,6 @@ class Settings:
         member_role = env.get(MEMBER_ROLE_VAR, "").strip() or DEFAULT_MEMBER_ROLE
         if not _ROLE_NAME.match(member_role):
             raise SettingsError(MEMBER_ROLE_VAR, member_role, "must be a RAM role name: 1-64 of A-Z a-z 0-9 . -")
-        attempts_text = env.get(MAX_ATTEMPTS_VAR, "").strip() or str(cls.max_attempts)
-        if not attempts_text.isdigit() or not 1 <= int(attempts_text) <= 20:
-            raise SettingsError(MAX_ATTEMPTS_VAR, attempts_text, "must be a whole number from 1 to 20")
         return cls(
             ram=parse_endpoint(RAM_ENDPOINT_VAR, env.get(RAM_ENDPOINT_VAR) or DEFAULT_RAM_ENDPOINT),
             sts=parse_endpoint(STS_ENDPOINT_VAR, env.get(STS_ENDPOINT_VAR) or DEFAULT_STS_ENDPOINT),
@@ -91,5 +112,5 @@ class Settings:
                 env.get(RESOURCEMANAGER_ENDPOINT_VAR) or DEFAULT_RESOURCEMANAGER_ENDPOINT,
             ),
             member_role=member_role,
-            max_attempts=int(attempts_text),
+            max_attempts=whole_number(env, MAX_ATTEMPTS_VAR, cls.max_attempts, 1, 20),
         )

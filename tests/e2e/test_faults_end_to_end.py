@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 import pytest
 
 from emulator.harness import trust_for_account
 from emulator.local_fc import LocalFunctionCompute
-from tests.e2e.conftest import DEFAULT_ROLES, roles_by_name
+from tests.e2e.conftest import DEFAULT_ROLES, EVENTS, roles_by_name
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -120,3 +121,29 @@ def test_write_that_stays_invisible_past_the_deadline_is_reported_as_propagation
         assert role["outcome"] == "failed"
         assert role["error"]["code"] == "PropagationTimeout"
         assert role["error"]["hint"]
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"EMR_BOOTSTRAP_PROPAGATION_TIMEOUT_S": "soon"},
+        {"EMR_BOOTSTRAP_MAX_CONCURRENT_ACCOUNTS": "0"},
+        {"EMR_BOOTSTRAP_MAX_ATTEMPTS": "99"},
+        {"EMR_BOOTSTRAP_RAM_ENDPOINT": "ram.aliyuncs.com/path"},
+    ],
+)
+def test_unusable_setting_fails_with_configuration_error_before_any_call(emu: Emulator, env: dict[str, str]) -> None:
+    (variable,) = env
+    envelope = json.loads((EVENTS / "http-invocation.json").read_text())
+    envelope["body"] = json.dumps({"accountIds": [emu.management_account_id]})
+    with LocalFunctionCompute(emu, extra_env=env) as fc:
+        mark = len(emu.calls)
+        result = fc.invoke({"accountIds": [emu.management_account_id]})
+        reply = fc.invoke(envelope, handler="http_handler")
+
+    assert (result["status"], result["accounts"]) == ("failed", [])
+    assert result["error"]["code"] == "ConfigurationError" and variable in result["error"]["message"]
+    assert result["error"]["hint"]
+    assert reply["statusCode"] == 500
+    assert json.loads(reply["body"])["error"]["code"] == "ConfigurationError"
+    assert emu.calls[mark:] == []

@@ -11,6 +11,7 @@ from emr_bootstrap.catalog import load_catalog
 from emr_bootstrap.cloud import NO_PERMISSION, AttachedPolicy, CloudError, RoleState
 from emr_bootstrap.reconcile import ReconcileSettings, bootstrap, reconcile_account
 from emr_bootstrap.request import BootstrapRequest, parse_request
+from emr_bootstrap.settings import SettingsError
 
 from tests.function.fakes import FakeClock, FakeConnector, FakeRam, fast_settings
 
@@ -410,3 +411,18 @@ def test_settings_from_env_reads_concurrency_and_deadline() -> None:
     )
     assert (settings.max_concurrent_accounts, settings.propagation_timeout_s) == (4, 7.5)
     assert ReconcileSettings.from_env({}) == ReconcileSettings()
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"EMR_BOOTSTRAP_MAX_CONCURRENT_ACCOUNTS": "0"}, "EMR_BOOTSTRAP_MAX_CONCURRENT_ACCOUNTS"),
+        ({"EMR_BOOTSTRAP_MAX_CONCURRENT_ACCOUNTS": "four"}, "EMR_BOOTSTRAP_MAX_CONCURRENT_ACCOUNTS"),
+        ({"EMR_BOOTSTRAP_PROPAGATION_TIMEOUT_S": "0"}, "EMR_BOOTSTRAP_PROPAGATION_TIMEOUT_S"),
+        ({"EMR_BOOTSTRAP_PROPAGATION_TIMEOUT_S": "-5"}, "EMR_BOOTSTRAP_PROPAGATION_TIMEOUT_S"),
+        ({"EMR_BOOTSTRAP_PROPAGATION_TIMEOUT_S": "nan"}, "EMR_BOOTSTRAP_PROPAGATION_TIMEOUT_S"),
+    ],
+)
+def test_settings_from_env_rejects_unusable_values_naming_the_variable(env: dict[str, str], variable: str) -> None:
+    with pytest.raises(SettingsError, match=variable):
+        ReconcileSettings.from_env(env)
