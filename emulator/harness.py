@@ -161,8 +161,9 @@ class Emulator:
         text = document if isinstance(document, str) else json.dumps(document)
         ram = self._ram(account_id)
         with ram.account.lock:
-            if exist_ok:
-                ram.account.policies.pop(name, None)
+            if exist_ok:  # policy names are case-insensitive
+                for existing in [k for k in ram.account.policies if k.lower() == name.lower()]:
+                    del ram.account.policies[existing]
             ram.create_policy(name, text, "", now=clock.now())
         self.state.persist_account(ram.account)
 

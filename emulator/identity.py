@@ -34,8 +34,9 @@ class Caller:
             return f"acs:ram::{self.account_id}:root"
         if self.kind == "user":
             return f"acs:ram::{self.account_id}:user/{self.user_name}"
-        # Current STS docs: acs:ram::<acct>:role/<rolename>/<session> (alibaba-api.md §2.4).
-        return f"acs:ram::{self.account_id}:role/{(self.role_name or '').lower()}/{self.session_name}"
+        # GetCallerIdentity's form (help.aliyun.com/document_detail/43767.html); AssumeRole's own
+        # AssumedRoleUser.Arn is acs:ram::<acct>:role/<role>/<session> instead. Lower-cased like role ARNs.
+        return f"acs:ram::{self.account_id}:assumed-role/{(self.role_name or '').lower()}/{self.session_name}"
 
     @property
     def principal_type(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from emulator import clock, ids, policy
 from emulator.ram import exceptions as err
@@ -48,6 +48,42 @@ class PolicyView:
     document: str
     create_date: str
     update_date: str
+
+    @classmethod
+    def of_system(cls, system: policy.SystemPolicy) -> PolicyView:
+        return cls(
+            system.name,
+            "System",
+            system.description,
+            system.default_version,
+            document_text(system.document),
+            SYSTEM_POLICY_DATE,
+            SYSTEM_POLICY_DATE,
+        )
+
+    @classmethod
+    def of_custom(cls, custom: CustomPolicy) -> PolicyView:
+        return cls(
+            custom.name,
+            "Custom",
+            custom.description,
+            custom.default_version,
+            custom.document,
+            custom.create_date,
+            custom.update_date,
+        )
+
+
+T = TypeVar("T")
+
+
+def by_name(policies: dict[str, T], name: str) -> T | None:
+    """Policy names are case-insensitive: the exact key first, else any key equal but for case."""
+    found = policies.get(name)
+    if found is None:
+        lowered = name.lower()
+        found = next((value for key, value in policies.items() if key.lower() == lowered), None)
+    return found
 
 
 class RamBackend:
@@ -139,32 +175,18 @@ class RamBackend:
 
     # --- policies ----------------------------------------------------------------------------------
     def find_policy(self, policy_type: str, name: str) -> PolicyView:
+        """The policy named ``name`` in any letter case (RAM resolves ``AliyunOssFullAccess`` to
+        ``AliyunOSSFullAccess``, github.com/alibaba/funcraft/issues/508); the view carries the stored name."""
         if policy_type == "System":
-            found = self.system.get(name)
-            if found is None:
-                raise err.policy_not_found(policy_type, name)
-            return PolicyView(
-                name=found.name,
-                policy_type="System",
-                description=found.description,
-                default_version=found.default_version,
-                document=document_text(found.document),
-                create_date=SYSTEM_POLICY_DATE,
-                update_date=SYSTEM_POLICY_DATE,
-            )
-        with self.account.lock:
-            custom = self.account.policies.get(name)
-            if custom is None:
-                raise err.policy_not_found(policy_type, name)
-            return PolicyView(
-                name=custom.name,
-                policy_type="Custom",
-                description=custom.description,
-                default_version=custom.default_version,
-                document=custom.document,
-                create_date=custom.create_date,
-                update_date=custom.update_date,
-            )
+            system = by_name(self.system, name)
+            if system is not None:
+                return PolicyView.of_system(system)
+        else:
+            with self.account.lock:
+                custom = by_name(self.account.policies, name)
+            if custom is not None:
+                return PolicyView.of_custom(custom)
+        raise err.policy_not_found(policy_type, name)
 
     def list_policies(self, policy_type: str | None) -> list[PolicyView]:
         views: list[PolicyView] = []
@@ -182,7 +204,7 @@ class RamBackend:
         )
         with self.account.lock:
             # Unconfirmed: a custom policy may not reuse a system policy's name.
-            if name in self.account.policies or name in self.system:
+            if by_name(self.account.policies, name) is not None or by_name(self.system, name) is not None:
                 raise err.policy_exists(name)
             stamp = clock.iso_seconds(now)
             created = CustomPolicy(
@@ -204,19 +226,18 @@ class RamBackend:
     ) -> None:
         with self.account.lock:
             role = self.get_role(role_name)
-            self.find_policy(policy_type, policy_name)
-            key = attachment_key(policy_type, policy_name)
+            name = self.find_policy(policy_type, policy_name).name
+            key = attachment_key(policy_type, name)
             if key in role.attachments:
                 raise err.role_policy_exists()
             if self._count(role.attachments, policy_type) >= _role_limit(policy_type):
                 raise err.role_policy_limit()
-            role.attachments[key] = Attachment(policy_type, policy_name, clock.iso_seconds(now), visible_at)
+            role.attachments[key] = Attachment(policy_type, name, clock.iso_seconds(now), visible_at)
 
     def detach_policy_from_role(self, role_name: str, policy_type: str, policy_name: str) -> None:
         with self.account.lock:
             role = self.get_role(role_name)
-            self.find_policy(policy_type, policy_name)
-            key = attachment_key(policy_type, policy_name)
+            key = attachment_key(policy_type, self.find_policy(policy_type, policy_name).name)
             if key not in role.attachments:
                 raise err.role_policy_not_found()
             del role.attachments[key]
@@ -260,14 +281,14 @@ class RamBackend:
     def attach_policy_to_user(self, user_name: str, policy_type: str, policy_name: str, *, now: float) -> None:
         with self.account.lock:
             user = self.get_user(user_name)
-            self.find_policy(policy_type, policy_name)
-            key = attachment_key(policy_type, policy_name)
+            name = self.find_policy(policy_type, policy_name).name
+            key = attachment_key(policy_type, name)
             if key in user.attachments:
                 raise err.user_policy_exists()
             limit = MAX_SYSTEM_POLICIES_PER_USER if policy_type == "System" else MAX_CUSTOM_POLICIES_PER_USER
             if self._count(user.attachments, policy_type) >= limit:
                 raise err.user_policy_limit()
-            user.attachments[key] = Attachment(policy_type, policy_name, clock.iso_seconds(now))
+            user.attachments[key] = Attachment(policy_type, name, clock.iso_seconds(now))
 
 
 def _role_limit(policy_type: str) -> int:

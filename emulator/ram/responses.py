@@ -1,7 +1,8 @@
 """RAM's wire layer: read parameters, authorize, call the backend, shape the body as the SDK models parse it.
 
 Body shapes follow ``alibabacloud_ram20150501/models/*_response_body.py`` (1.3.0).
-Authorization resources: ``acs:ram:*:<account>:role/<name>``, ``…:policy/<name>``, ``…:user/<name>``.
+Authorization resources: ``acs:ram:*:<account>:role/<name>``, ``…:policy/<name>`` (``acs:ram:*:system:policy/<name>``
+for system policies), ``…:user/<name>``; CreateUser ``user/*``; attaching checks the role or user and the policy.
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ VERSION = "2015-05-01"
 
 def resource(ctx: Context, kind: str, name: str) -> str:
     return f"acs:ram:*:{ctx.caller.account_id}:{kind}/{name}"
+
+
+def policy_resource(ctx: Context, policy_type: str, name: str) -> str:
+    """System policies live in the ``system`` account (RAM API docs for GetPolicy, AttachPolicyToUser/Role)."""
+    owner = "system" if policy_type == "System" else ctx.caller.account_id
+    return f"acs:ram:*:{owner}:policy/{name}"
 
 
 def backend(ctx: Context) -> RamBackend:
@@ -151,6 +158,7 @@ def _attachment_params(ctx: Context) -> tuple[str, str, str]:
 def attach_policy_to_role(ctx: Context) -> dict[str, Any]:
     policy_type, policy_name, role_name = _attachment_params(ctx)
     ctx.authorize("ram:AttachPolicyToRole", resource(ctx, "role", role_name))
+    ctx.authorize("ram:AttachPolicyToRole", policy_resource(ctx, policy_type, policy_name))
     backend(ctx).attach_policy_to_role(role_name, policy_type, policy_name, now=ctx.now, visible_at=ctx.visible_at())
     return {}
 
@@ -183,7 +191,7 @@ def list_policies_for_role(ctx: Context) -> dict[str, Any]:
 def get_policy(ctx: Context) -> dict[str, Any]:
     policy_type = check.policy_type(ctx.require("PolicyType"))
     name = check.policy_name(ctx.require("PolicyName"))
-    ctx.authorize("ram:GetPolicy", resource(ctx, "policy", name))
+    ctx.authorize("ram:GetPolicy", policy_resource(ctx, policy_type, name))
     ram = backend(ctx)
     view = ram.find_policy(policy_type, name)
     return {
@@ -244,7 +252,7 @@ def create_policy(ctx: Context) -> dict[str, Any]:
 # --- users and keys --------------------------------------------------------------------------------
 def create_user(ctx: Context) -> dict[str, Any]:
     name = check.user_name(ctx.require("UserName"))
-    ctx.authorize("ram:CreateUser", resource(ctx, "user", name))
+    ctx.authorize("ram:CreateUser", resource(ctx, "user", "*"))
     user = backend(ctx).create_user(
         name,
         display_name=ctx.get("DisplayName"),
@@ -295,6 +303,7 @@ def attach_policy_to_user(ctx: Context) -> dict[str, Any]:
     policy_name = check.policy_name(ctx.require("PolicyName"))
     user_name = check.user_name(ctx.require("UserName"))
     ctx.authorize("ram:AttachPolicyToUser", resource(ctx, "user", user_name))
+    ctx.authorize("ram:AttachPolicyToUser", policy_resource(ctx, policy_type, policy_name))
     backend(ctx).attach_policy_to_user(user_name, policy_type, policy_name, now=ctx.now)
     return {}
 

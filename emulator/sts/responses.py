@@ -27,7 +27,8 @@ def assume_role(ctx: Context) -> dict[str, Any]:
     account_id, role_name = models.parse_target(role_arn)
     if ctx.caller.kind == "root":
         raise authz.no_permission(ctx.caller, "sts:AssumeRole", message=ROOT_CANNOT_ASSUME)
-    ctx.authorize("sts:AssumeRole", role_arn)
+    # The resource is the role's ARN with an empty region (help.aliyun.com/document_detail/371860.html).
+    ctx.authorize("sts:AssumeRole", policy.role_arn(account_id, role_name))
     role = models.find_role(ctx.cloud, account_id, role_name)
     if not models.trusts(role, ctx.caller):
         raise authz.no_permission(ctx.caller, "sts:AssumeRole", policy_type="TrustPolicy")
@@ -42,7 +43,7 @@ def assume_role(ctx: Context) -> dict[str, Any]:
             "Expiration": clock.iso_seconds(issued.expiration),
         },
         "AssumedRoleUser": {
-            "Arn": f"acs:ram::{account_id}:role/{role.name.lower()}/{session_name}",
+            "Arn": f"{policy.role_arn(account_id, role.name)}/{session_name}",
             "AssumedRoleId": f"{role.role_id}:{session_name}",
         },
     }

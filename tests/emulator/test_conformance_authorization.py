@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from functools import partial
+from typing import TYPE_CHECKING
 
 import pytest
 from alibabacloud_ram20150501 import models as ram_models
@@ -12,6 +13,9 @@ from alibabacloud_resourcemanager20200331 import models as rm_models
 
 from emulator.testing import Emulator, trust_for_service
 from tests.emulator import sdk
+
+if TYPE_CHECKING:
+    from alibabacloud_ram20150501.client import Client as RamClient
 
 TRUST = trust_for_service("emr.aliyuncs.com")
 
@@ -99,3 +103,83 @@ def test_accounts_are_isolated_from_each_other(emulator: Emulator, account: str)
     sdk.expect_error(
         partial(other_root.get_role, ram_models.GetRoleRequest(role_name="Existing")), 404, "EntityNotExist.Role"
     )
+
+
+def user_with_policy(emulator: Emulator, account: str, name: str, statements: list[dict[str, str]]) -> RamClient:
+    emulator.create_custom_policy(account, f"{name}-policy", {"Version": "1", "Statement": statements})
+    return sdk.ram(emulator, emulator.create_user(account, name, [f"{name}-policy"], policy_type="Custom"))
+
+
+def test_get_policy_authorizes_system_policies_in_the_system_account(emulator: Emulator, account: str) -> None:
+    own = user_with_policy(
+        emulator,
+        account,
+        "own-policies",
+        [{"Effect": "Allow", "Action": "ram:GetPolicy", "Resource": f"acs:ram:*:{account}:policy/*"}],
+    )
+    system = user_with_policy(
+        emulator,
+        account,
+        "system-policies",
+        [{"Effect": "Allow", "Action": "ram:GetPolicy", "Resource": "acs:ram:*:system:policy/*"}],
+    )
+    request = ram_models.GetPolicyRequest(policy_type="System", policy_name="AliyunEMRRolePolicy")
+
+    assert system.get_policy(request).body.policy.policy_name == "AliyunEMRRolePolicy"
+    error = sdk.expect_error(partial(own.get_policy, request), 403, "NoPermission")
+    assert error.access_denied_detail["AuthAction"] == "ram:GetPolicy"
+
+
+def test_attach_policy_to_role_needs_the_role_and_the_policy(emulator: Emulator, account: str) -> None:
+    role_statement = {"Effect": "Allow", "Action": "ram:AttachPolicyToRole", "Resource": f"acs:ram:*:{account}:role/*"}
+    policy_statement = {
+        "Effect": "Allow",
+        "Action": "ram:AttachPolicyToRole",
+        "Resource": "acs:ram:*:system:policy/AliyunEMRRolePolicy",
+    }
+    role_only = user_with_policy(emulator, account, "attach-role-only", [role_statement])
+    both = user_with_policy(emulator, account, "attach-both", [role_statement, policy_statement])
+    emulator.create_role(account, "AttachTarget", TRUST)
+    request = ram_models.AttachPolicyToRoleRequest(
+        policy_type="System", policy_name="AliyunEMRRolePolicy", role_name="AttachTarget"
+    )
+
+    sdk.expect_error(partial(role_only.attach_policy_to_role, request), 403, "NoPermission")
+    both.attach_policy_to_role(request)
+    attached = emulator.role(account, "AttachTarget")
+    assert attached is not None and list(attached["attachments"]) == ["System:AliyunEMRRolePolicy"]
+
+
+def test_attach_policy_to_user_needs_the_user_and_the_policy(emulator: Emulator, account: str) -> None:
+    user_statement = {"Effect": "Allow", "Action": "ram:AttachPolicyToUser", "Resource": f"acs:ram:*:{account}:user/*"}
+    policy_statement = {
+        "Effect": "Allow",
+        "Action": "ram:AttachPolicyToUser",
+        "Resource": "acs:ram:*:system:policy/AliyunRAMReadOnlyAccess",
+    }
+    user_only = user_with_policy(emulator, account, "attach-user-only", [user_statement])
+    both = user_with_policy(emulator, account, "attach-user-both", [user_statement, policy_statement])
+    emulator.create_user(account, "attach-subject")
+    request = ram_models.AttachPolicyToUserRequest(
+        policy_type="System", policy_name="AliyunRAMReadOnlyAccess", user_name="attach-subject"
+    )
+
+    sdk.expect_error(partial(user_only.attach_policy_to_user, request), 403, "NoPermission")
+    both.attach_policy_to_user(request)
+
+
+def test_create_user_is_authorized_on_every_user(emulator: Emulator, account: str) -> None:
+    named = user_with_policy(
+        emulator,
+        account,
+        "creates-alice",
+        [{"Effect": "Allow", "Action": "ram:CreateUser", "Resource": f"acs:ram:*:{account}:user/alice"}],
+    )
+    anyone = user_with_policy(
+        emulator,
+        account,
+        "creates-anyone",
+        [{"Effect": "Allow", "Action": "ram:CreateUser", "Resource": f"acs:ram:*:{account}:user/*"}],
+    )
+    sdk.expect_error(partial(named.create_user, ram_models.CreateUserRequest(user_name="alice")), 403, "NoPermission")
+    assert anyone.create_user(ram_models.CreateUserRequest(user_name="alice")).body.user.user_name == "alice"

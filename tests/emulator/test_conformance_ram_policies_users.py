@@ -138,3 +138,41 @@ def test_user_errors(ram) -> None:
         404,
         "EntityNotExist.User",
     )
+
+
+def test_policy_names_resolve_in_any_letter_case(emulator: Emulator, account: str, ram) -> None:
+    role = "CaseInsensitivePolicies"
+    emulator.create_role(account, role)
+    attach = ram.attach_policy_to_role
+    attach(
+        ram_models.AttachPolicyToRoleRequest(
+            policy_type="System", policy_name="aliyunramreadonlyaccess", role_name=role
+        )
+    )
+    listed = ram.list_policies_for_role(ram_models.ListPoliciesForRoleRequest(role_name=role)).body.policies.policy
+    assert [p.policy_name for p in listed] == ["AliyunRAMReadOnlyAccess"]
+    sdk.expect_error(
+        partial(
+            attach,
+            ram_models.AttachPolicyToRoleRequest(
+                policy_type="System", policy_name="AliyunRAMReadOnlyAccess", role_name=role
+            ),
+        ),
+        409,
+        "EntityAlreadyExists.Role.Policy",
+    )
+    got = ram.get_policy(ram_models.GetPolicyRequest(policy_type="System", policy_name="ALIYUNRAMREADONLYACCESS"))
+    assert got.body.policy.policy_name == "AliyunRAMReadOnlyAccess"
+
+    ram.create_policy(ram_models.CreatePolicyRequest(policy_name="MixedCase", policy_document=DOCUMENT))
+    sdk.expect_error(
+        partial(ram.create_policy, ram_models.CreatePolicyRequest(policy_name="mixedcase", policy_document=DOCUMENT)),
+        409,
+        "EntityAlreadyExists.Policy",
+    )
+    ram.detach_policy_from_role(
+        ram_models.DetachPolicyFromRoleRequest(
+            policy_type="System", policy_name="aliyunRAMreadonlyaccess", role_name=role
+        )
+    )
+    assert not ram.list_policies_for_role(ram_models.ListPoliciesForRoleRequest(role_name=role)).body.policies.policy

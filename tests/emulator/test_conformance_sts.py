@@ -53,7 +53,9 @@ def test_assume_role_across_accounts_returns_credentials_that_act_in_the_member(
     identity = sdk.sts(emulator, (creds.access_key_id, creds.access_key_secret), creds.security_token)
     me = identity.get_caller_identity().body
     assert (me.account_id, me.identity_type) == (member, "AssumedRoleUser")
-    assert me.role_id and me.principal_id == body.assumed_role_user.assumed_role_id
+    assert me.arn == f"acs:ram::{member}:assumed-role/{ACCESS_ROLE.lower()}/emr-bootstrap"
+    assert me.role_id and me.principal_id == body.assumed_role_user.assumed_role_id == f"{me.role_id}:emr-bootstrap"
+    assert me.user_id is None
 
     member_ram = sdk.ram(emulator, (creds.access_key_id, creds.access_key_secret), creds.security_token)
     roles = member_ram.list_roles(ram_models.ListRolesRequest()).body.roles.role
@@ -167,9 +169,30 @@ def test_get_caller_identity_for_root_and_user(emulator: Emulator, operator) -> 
     root = sdk.sts(emulator).get_caller_identity().body
     mgmt = emulator.management_account_id
     assert (root.identity_type, root.arn, root.account_id) == ("Account", f"acs:ram::{mgmt}:root", mgmt)
+    assert root.user_id == mgmt and root.role_id is None
     user = sdk.sts(emulator, operator).get_caller_identity().body
     assert (user.identity_type, user.arn) == ("RAMUser", f"acs:ram::{mgmt}:user/operator")
-    assert user.user_id and user.principal_id == user.user_id
+    assert user.user_id and user.principal_id == user.user_id and user.role_id is None
+
+
+@pytest.mark.parametrize(
+    ("resource_region", "allowed"), [("", True), ("*", True), ("cn-hangzhou", False)], ids=["empty", "star", "region"]
+)
+def test_assume_role_is_authorized_on_the_role_arn_with_an_empty_region(
+    emulator: Emulator, member: str, resource_region: str, allowed: bool
+) -> None:
+    mgmt = emulator.management_account_id
+    name = f"assume-{resource_region.replace('*', 'star') or 'empty'}"
+    resource = f"acs:ram:{resource_region}:{member}:role/{ACCESS_ROLE.lower()}"
+    statement = {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": resource}
+    emulator.create_custom_policy(mgmt, name, {"Version": "1", "Statement": [statement]})
+    key = emulator.create_user(mgmt, name, [name], policy_type="Custom")
+    # The RoleArn as written by the caller (mixed case) is authorized as the role's canonical ARN.
+    call = partial(assume, emulator, key, access_role_arn(member))
+    if allowed:
+        assert call().body.credentials
+    else:
+        sdk.expect_error(call, 403, "NoPermission")
 
 
 def test_v1_ram_role_arn_provider_assumes_the_role_and_signs_later_calls(
