@@ -209,8 +209,12 @@ def test_eventbridge_pattern_matches_the_handled_events_of_the_batch_only() -> N
 
 # ---------------------------------------------------------------------------------------------- handlers
 @pytest.mark.parametrize("name", sorted(RESOURCES))
-def test_handler_named_in_s_yaml_is_a_callable_in_function_index(name: str) -> None:
-    module_name, _, attribute = props_of(name)["handler"].partition(".")
-    assert (REPO / "function" / f"{module_name}.py").is_file(), f"function/{module_name}.py is missing"
-    module = importlib.import_module(module_name)
-    assert callable(getattr(module, attribute, None)), f"{module_name}.{attribute} is not a callable"
+def test_handlers_named_in_s_yaml_are_callables_in_function_index(name: str) -> None:
+    props = props_of(name)
+    initializer = props["instanceLifecycleConfig"]["initializer"]["handler"]
+    assert initializer == "index.initialize"
+    for handler in (props["handler"], initializer):
+        module_name, _, attribute = handler.partition(".")
+        assert (REPO / "function" / f"{module_name}.py").is_file(), f"function/{module_name}.py is missing"
+        module = importlib.import_module(module_name)
+        assert callable(getattr(module, attribute, None)), f"{module_name}.{attribute} is not a callable"
