@@ -181,11 +181,11 @@ class Cloud:
         return key
 
     def root_key(self, account_id: str) -> AccessKey:
-        with self.lock:
+        with self.lock:  # check and create under one lock: two callers must not mint two root keys
             for key in self.access_keys.values():
                 if key.account_id == account_id and key.user_name is None:
                     return key
-        return self.add_access_key(account_id, user_name=None)
+            return self.add_access_key(account_id, user_name=None)
 
     def keys_of_user(self, account_id: str, user_name: str) -> list[AccessKey]:
         with self.lock:

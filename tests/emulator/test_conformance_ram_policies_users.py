@@ -10,23 +10,13 @@ import pytest
 from alibabacloud_ram20150501 import models as ram_models
 
 from tests.emulator import sdk
+from tests.emulator.test_system_policies import REQUIRED
 
 if TYPE_CHECKING:
     from emulator.testing import Emulator
 
 DOCUMENT = json.dumps({"Version": "1", "Statement": [{"Effect": "Allow", "Action": "ram:Get*", "Resource": "*"}]})
-REQUIRED_SYSTEM_POLICIES = {
-    "AliyunEMRRolePolicy",
-    "AliyunECSInstanceForEMRRolePolicy",
-    "AliyunEMRECSRolePolicy",
-    "AliyunEMRManagedCostRolePolicy",
-    "AliyunECSInstanceForEMRStudioRolePolicy",
-    "AdministratorAccess",
-    "AliyunRAMFullAccess",
-    "AliyunRAMReadOnlyAccess",
-    "AliyunSTSAssumeRoleAccess",
-    "AliyunResourceDirectoryReadOnlyAccess",
-}
+REQUIRED_SYSTEM_POLICIES = set(REQUIRED)
 
 
 @pytest.fixture(scope="module")
