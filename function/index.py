@@ -79,6 +79,30 @@ def _run(event: bytes, context: Any) -> Result:
 def _request_payload(trigger: events.Trigger, request_id: str) -> dict[str, Any] | Result:
     """What to do for each trigger: a request payload for the core, or an immediate (ignored) result."""
     if isinstance(trigger, events.NewAccountEvents):
+        # Say what each event of the delivery led to: where the account ID was found (the paths are unconfirmed),
+        # or why the event is ignored (also in a batch that has accounts to reconcile).
+        for account in trigger.accounts:
+            log.info(
+                "new account event",
+                extra={
+                    "requestId": request_id,
+                    "accountId": account.account_id,
+                    "eventId": account.event_id,
+                    "eventName": account.event_name,
+                    "foundAt": account.found_at,
+                },
+            )
+        for item in trigger.ignored:
+            log.info(
+                "event ignored",
+                extra={
+                    "requestId": request_id,
+                    "eventId": item.event_id,
+                    "eventName": item.event_name,
+                    "outcome": item.code,
+                    "reason": item.reason,
+                },
+            )
         if not trigger.account_ids:
             reasons = "; ".join(f"{i.event_name or i.event_id}: {i.reason}" for i in trigger.ignored)
             return ignored(reasons or "the delivery carried no event", request_id)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import logging
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from emr_bootstrap.logs import REDACTED, configure_logging, get_logger
@@ -94,3 +96,23 @@ def test_a_run_logs_one_info_line_per_role_and_per_account(captured: io.StringIO
     assert len(roles) == 2 and len(accounts) == 1
     assert all(r["requestId"] == "req-9" for r in records)
     assert {r["outcome"] for r in roles} == {"created"}
+
+
+def test_handler_logs_what_each_event_of_a_batch_led_to(captured: io.StringIO, monkeypatch: pytest.MonkeyPatch) -> None:
+    import index
+
+    for variable in ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN"):
+        monkeypatch.delenv(variable, raising=False)  # no credentials: the run stops before any cloud call
+    batch = (Path(__file__).resolve().parents[2] / "events" / "eventbridge-batch.json").read_bytes()
+
+    index.handler(batch, SimpleNamespace(request_id="req-batch", credentials=None, account_id=None))
+
+    records = [r for r in lines(captured) if r["message"] in ("new account event", "event ignored")]
+    assert [(r["message"], r.get("eventName")) for r in records] == [
+        ("new account event", "CreateResourceAccount"),
+        ("new account event", "CreateCloudAccount"),
+        ("event ignored", "CreateFolder"),
+    ]
+    assert all(r["requestId"] == "req-batch" for r in records)
+    assert records[0]["foundAt"] == "responseElements.Account.AccountId"
+    assert records[2]["outcome"] == "unrelated-event" and "CreateFolder" in str(records[2]["reason"])
