@@ -245,6 +245,7 @@ class SdkConnector:
         self._credential = credentials.credential_client()
         self._own_account_id = own_account_id
         self._lock = threading.Lock()
+        self._identity_lock = threading.Lock()
         self._sts: StsClient | None = None
 
     def ram_for(self, account_id: str, role_names: list[str]) -> SdkRam:
@@ -254,11 +255,13 @@ class SdkConnector:
         return SdkRam(RamClient(_openapi_config(self._settings, self._settings.ram, credential)))
 
     def own_account_id(self) -> str:
-        """FC tells us the account (context.account_id / FC_ACCOUNT_ID); otherwise ask STS once."""
-        if self._own_account_id is None:
-            body = _call(lambda: self._sts_client().get_caller_identity()).body
-            self._own_account_id = str(body.account_id)
-        return self._own_account_id
+        """FC tells us the account (context.account_id / FC_ACCOUNT_ID); otherwise ask STS once, even when many
+        accounts are reconciled concurrently."""
+        with self._identity_lock:
+            if self._own_account_id is None:
+                body = _call(lambda: self._sts_client().get_caller_identity()).body
+                self._own_account_id = str(body.account_id)
+            return self._own_account_id
 
     def member_role_arn(self, account_id: str) -> str:
         return f"acs:ram::{account_id}:role/{self._settings.member_role}"
