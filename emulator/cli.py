@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sqlite3
 import sys
 import threading
 from typing import TYPE_CHECKING, Any
@@ -53,15 +54,39 @@ def fault_settings(args: argparse.Namespace) -> dict[str, Any]:
     return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    emulator = Emulator(seed=args.seed, state_file=args.state, host=args.host, port=args.port)
+class StartupError(Exception):
+    """The emulator cannot start; the message says why and what to do."""
+
+
+def _start(args: argparse.Namespace) -> Emulator:
+    try:
+        emulator = Emulator(seed=args.seed, state_file=args.state, host=args.host, port=args.port)
+    except ValueError as exc:  # a non-loopback --host
+        raise StartupError(f"{exc}; use --host 127.0.0.1 (or another 127.x.y.z address)") from exc
+    except sqlite3.Error as exc:
+        raise StartupError(f"cannot open --state {args.state}: {exc}; check that its folder exists") from exc
+    except OSError as exc:
+        raise StartupError(f"cannot listen on {args.host}:{args.port}: {exc}; pick another --port or 0") from exc
     settings = fault_settings(args)
-    for action in args.fault_action or [None]:
-        if settings:
-            emulator.faults.set(action, **settings)
+    try:
+        for action in args.fault_action or [None]:
+            if settings:
+                emulator.faults.set(action, **settings)
+    except ValueError as exc:
+        emulator.stop()
+        raise StartupError(f"bad fault setting: {exc}") from exc
     if args.quotas:
         emulator.faults.enable_quotas(True)
+    return emulator
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        emulator = _start(args)
+    except StartupError as exc:
+        print(f"emr-bootstrap-emulator: error: {exc}", file=sys.stderr)
+        return 2
 
     stop = threading.Event()
 

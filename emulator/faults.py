@@ -94,6 +94,11 @@ class Faults:
             raise TypeError(f"unknown fault settings: {sorted(unknown)}")
         if "error_code" in settings and settings["error_code"] not in SERVER_ERRORS:
             raise ValueError(f"error_code must be one of {sorted(SERVER_ERRORS)}")
+        for name, value in settings.items():
+            if name.endswith("_rate") and not 0.0 <= float(value) <= 1.0:
+                raise ValueError(f"{name} is a share of calls: between 0 and 1, got {value}")
+            if name.endswith("_ms") and value is not None and float(value) < 0:
+                raise ValueError(f"{name} cannot be negative, got {value}")
         with self._lock:
             self._overrides.setdefault(action, {}).update(settings)
 
