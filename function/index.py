@@ -4,7 +4,8 @@ Thin by design: parse the trigger, build a typed request, call the core once, sh
 lives in ``emr_bootstrap``.
 
 * ``handler(event, context)``: EventBridge (ActionTrail new-account events, single or batched), direct
-  invocations, the timer trigger, and HTTP-trigger envelopes. Returns the result as a JSON string.
+  invocations, the timer trigger, and HTTP-trigger envelopes. Returns the result as a JSON string, except for an
+  EventBridge delivery whose failures may pass with time (see :class:`EventDeliveryFailed`).
 * ``http_handler(event, context)``: the HTTP function; returns an FC3 HTTP reply with the same JSON as body.
 * ``initialize(context)``: the FC initializer hook; imports the SDK before the first request.
 """
@@ -18,7 +19,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from emr_bootstrap import events
-from emr_bootstrap.errors import BootstrapError, InvalidRequest, render_error
+from emr_bootstrap.errors import BootstrapError, InvalidRequest, render_error, transient_failure_codes
 from emr_bootstrap.logs import configure_logging, get_logger
 from emr_bootstrap.request import check_payload_size, parse_request
 from emr_bootstrap.result import Result, ignored, invalid
@@ -41,12 +42,23 @@ def initialize(context: Any) -> None:
     import emr_bootstrap.sdk  # noqa: F401
 
 
+class EventDeliveryFailed(Exception):
+    """A new-account event failed for a reason that may pass (AccessRoleMissing right after the account was
+    created, PropagationTimeout, throttling, 5xx). Raising makes FC's async retry run the idempotent work again
+    (``asyncInvokeConfig.maxAsyncRetryAttempts``) and hands the result JSON, the message, to an onFailure
+    destination; returning would have ended the event's life with the account still lacking its roles."""
+
+
 def handler(event: bytes, context: Any) -> str:
-    return json.dumps(_run(event, context).to_dict(), ensure_ascii=False)
+    result, from_event = _run(event, context)
+    reply = json.dumps(result.to_dict(), ensure_ascii=False)
+    if from_event and transient_failure_codes(result):
+        raise EventDeliveryFailed(reply)
+    return reply
 
 
 def http_handler(event: bytes, context: Any) -> dict[str, Any]:
-    result = _run(event, context)
+    result, _ = _run(event, context)
     # Processed requests answer 200 even when some accounts failed: the body says which (a multi-status reply).
     status = {"invalid": 400}.get(result.status, 200)
     if result.status == "failed" and not result.accounts:
@@ -54,12 +66,16 @@ def http_handler(event: bytes, context: Any) -> dict[str, Any]:
     return events.http_reply(status, result.to_dict())
 
 
-def _run(event: bytes, context: Any) -> Result:
+def _run(event: bytes, context: Any) -> tuple[Result, bool]:
+    """The result, and whether the work came from an EventBridge new-account delivery."""
     configure_logging()
     request_id = str(getattr(context, "request_id", None) or uuid.uuid4())
     started = time.monotonic()
+    from_event = False
     try:
-        payload = _request_payload(events.parse_trigger(event), request_id)
+        trigger = events.parse_trigger(event)
+        from_event = isinstance(trigger, events.NewAccountEvents)
+        payload = _request_payload(trigger, request_id)
         result = payload if isinstance(payload, Result) else _bootstrap(parse_request(payload), context, request_id)
     except events.InvalidEvent as exc:
         result = invalid(InvalidRequest("event", type(exc).__name__, exc.reason), request_id)
@@ -73,7 +89,7 @@ def _run(event: bytes, context: Any) -> Result:
             "durationMs": int((time.monotonic() - started) * 1000),
         },
     )
-    return result
+    return result, from_event
 
 
 def _request_payload(trigger: events.Trigger, request_id: str) -> dict[str, Any] | Result:

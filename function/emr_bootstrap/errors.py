@@ -7,9 +7,12 @@ cloud's own code (``NoPermission``, ``EntityNotExist.Policy``, ...) so users can
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from emr_bootstrap.cloud import NO_PERMISSION, POLICY_NOT_FOUND, ROLE_NOT_FOUND, CloudError
+
+if TYPE_CHECKING:
+    from emr_bootstrap.result import Result
 
 
 class BootstrapError(Exception):
@@ -150,3 +153,27 @@ def render_error(exc: BaseException, *, action: str | None = None) -> ErrorInfo:
     # Unexpected exceptions may carry arbitrary text (even request parameters); keep only the type.
     where = f" during {action}" if action else ""
     return ErrorInfo(InternalError.code, f"unexpected {type(exc).__name__}{where}", InternalError.default_hint)
+
+
+# Failures that may pass on their own: worth another run of the (idempotent) work. NoPermission, InvalidRequest,
+# EntityNotExist.Policy and the like are not: a retry would fail the same way.
+TRANSIENT_CODES = frozenset(
+    {
+        AccessRoleMissing.code,  # RD may create the member's access role moments after the account (unconfirmed)
+        PropagationTimeout.code,
+        "EndpointUnreachable",
+        "ServiceUnavailable",
+        "InternalError",
+    }
+)
+
+
+def is_transient(code: str) -> bool:
+    return code in TRANSIENT_CODES or code.startswith("Throttling")
+
+
+def transient_failure_codes(result: Result) -> list[str]:
+    """The codes of the failures in ``result`` that a later run may not meet again (empty when none)."""
+    codes = [account.error.code for account in result.accounts if account.error is not None]
+    codes += [role.error.code for account in result.accounts for role in account.roles if role.error is not None]
+    return sorted({code for code in codes if is_transient(code)})

@@ -6,10 +6,11 @@ import json
 from typing import TYPE_CHECKING
 
 import pytest
+from index import EventDeliveryFailed
 
 from emulator.harness import trust_for_account
 from emulator.local_fc import LocalFunctionCompute
-from tests.e2e.conftest import DEFAULT_ROLES, EVENTS, roles_by_name
+from tests.e2e.conftest import DEFAULT_ROLES, EVENTS, roles_by_name, sample_event
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -147,3 +148,31 @@ def test_unusable_setting_fails_with_configuration_error_before_any_call(emu: Em
     assert reply["statusCode"] == 500
     assert json.loads(reply["body"])["error"]["code"] == "ConfigurationError"
     assert emu.calls[mark:] == []
+
+
+def test_event_for_an_account_without_access_role_raises_so_fc_retries_it(
+    emu: Emulator, fc: LocalFunctionCompute
+) -> None:
+    invited = emu.create_member_account("not-yet-ready", access_role=False)
+    event = sample_event("actiontrail-create-resource-account.json", invited, emu.management_account_id)
+
+    with pytest.raises(EventDeliveryFailed) as raised:
+        fc.invoke(event)
+
+    result = json.loads(str(raised.value))
+    assert result["status"] == "failed"
+    assert result["accounts"][0]["error"]["code"] == "AccessRoleMissing"
+
+
+def test_event_failing_for_good_returns_its_result_instead_of_asking_for_a_retry(
+    emu: Emulator, fc: LocalFunctionCompute
+) -> None:
+    member = member_with_access_role(
+        emu, trusted_account=emu.management_account_id, policies=["AliyunRAMReadOnlyAccess"]
+    )
+    event = sample_event("actiontrail-create-resource-account.json", member, emu.management_account_id)
+
+    result = fc.invoke(event)
+
+    assert result["status"] == "failed"
+    assert {r["error"]["code"] for r in result["accounts"][0]["roles"]} == {"NoPermission"}
