@@ -283,7 +283,15 @@ class SdkConnector:
         try:
             body = _call(lambda: self._sts_client().assume_role(request)).body
         except CloudError as err:
-            raise self._explain_assume_failure(err, account_id, role_arn) from err
+            # The code stays the cloud's (the core maps EntityNotExist.Role to AccessRoleMissing); the message
+            # names the role, so that an operator sees which role in which account was missing or refused.
+            raise CloudError(
+                err.code,
+                f"AssumeRole {role_arn} failed: {err.message}",
+                status=err.status,
+                request_id=err.request_id,
+                retryable=err.retryable,
+            ) from err
         creds = body.credentials
         return CredentialClient(
             CredentialConfig(
@@ -293,9 +301,3 @@ class SdkConnector:
                 security_token=creds.security_token,
             )
         )
-
-    def _explain_assume_failure(self, err: CloudError, account_id: str, role_arn: str) -> CloudError:
-        # The code stays the cloud's (the core maps EntityNotExist.Role to AccessRoleMissing); the message names
-        # the role, so that an operator sees which role in which account was missing or refused.
-        err.message = f"AssumeRole {role_arn} failed: {err.message}"
-        return err
