@@ -161,6 +161,8 @@ class _RoleRun:
                 **self.log_fields,
                 "outcome": result.outcome,
                 "durationMs": result.duration_ms,
+                # The writes this run made (or, dry run, would make) for the role; "none" when it only read.
+                "action": ",".join(change.action for change in result.changes) or "none",
                 "changes": [change.action for change in result.changes],
                 "errorCode": result.error.code if result.error else None,
             },
@@ -222,8 +224,24 @@ class _RoleRun:
     # -- cloud calls -----------------------------------------------------------------------------------------
     def _call(self, action: str, call: Callable[[], T]) -> T:
         self.action = action
-        log.debug("call", extra={**self.log_fields, "action": action})
-        return call()
+        start = self.settings.clock()
+        outcome = "OK"
+        try:
+            return call()
+        except CloudError as exc:
+            outcome = exc.code
+            raise
+        finally:
+            log.debug(
+                "call %s",
+                action,
+                extra={
+                    **self.log_fields,
+                    "action": action,
+                    "outcome": outcome,
+                    "durationMs": self.settings.elapsed_ms(start),
+                },
+            )
 
     def _create(self) -> bool:
         """CreateRole; False when the role already exists (a concurrent run, or an earlier run, won)."""

@@ -96,6 +96,8 @@ def test_a_run_logs_one_info_line_per_role_and_per_account(captured: io.StringIO
     assert len(roles) == 2 and len(accounts) == 1
     assert all(r["requestId"] == "req-9" for r in records)
     assert {r["outcome"] for r in roles} == {"created"}
+    assert {r["action"] for r in roles} == {"CreateRole,AttachPolicyToRole"}
+    assert all(isinstance(r["durationMs"], int) for r in roles)
 
 
 def test_handler_logs_what_each_event_of_a_batch_led_to(captured: io.StringIO, monkeypatch: pytest.MonkeyPatch) -> None:
