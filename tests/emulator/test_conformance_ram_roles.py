@@ -198,18 +198,18 @@ def test_attachment_errors(ram) -> None:
     )
 
 
-def test_a_role_over_its_system_policy_quota_is_limit_exceeded(emulator: Emulator, ram, monkeypatch) -> None:
-    # The real quota is 20; our catalogue has fewer system policies, so the same check runs at 3.
+def test_a_role_over_its_system_policy_quota_is_limit_exceeded(emulator: Emulator, ram) -> None:
+    # RAM limits: 20 system policies per role (alibaba-api.md §1.4).
     assert ram_limits.MAX_SYSTEM_POLICIES_PER_ROLE == 20
-    monkeypatch.setattr(ram_limits, "MAX_SYSTEM_POLICIES_PER_ROLE", 3)
     name = unique()
     create(ram, name)
     names = emulator.system_policy_names()
-    for policy_name in names[:3]:
+    assert len(names) > 20, "the catalogue must hold more system policies than the quota"
+    for policy_name in names[:20]:
         ram.attach_policy_to_role(
             ram_models.AttachPolicyToRoleRequest(policy_type="System", policy_name=policy_name, role_name=name)
         )
-    over = ram_models.AttachPolicyToRoleRequest(policy_type="System", policy_name=names[3], role_name=name)
+    over = ram_models.AttachPolicyToRoleRequest(policy_type="System", policy_name=names[20], role_name=name)
     sdk.expect_error(lambda: ram.attach_policy_to_role(over), 409, "LimitExceeded.Role.Policy")
 
 
