@@ -198,34 +198,7 @@ def parse_request(payload: Mapping[str, Any], *, catalog: Catalog | None = None)
     )
 
 
-def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: set[str] = set()
-    for key, _ in pairs:
-        if key in seen:
-            raise InvalidRequest(key, "duplicate-key", "appears more than once in the JSON object")
-        seen.add(key)
-    return dict(pairs)
-
-
-def _reject_constant(name: str) -> object:
-    raise InvalidRequest("$", "json", f"{name} is not valid JSON")
-
-
 def check_payload_size(size: int) -> None:
     """The request as it arrived (JSON bytes) must fit :data:`MAX_PAYLOAD_BYTES`; checked before anything else."""
     if size > MAX_PAYLOAD_BYTES:
         raise InvalidRequest("$", "max-size", f"the request must be at most {MAX_PAYLOAD_BYTES} bytes, got {size}")
-
-
-def parse_request_bytes(raw: bytes, *, catalog: Catalog | None = None) -> BootstrapRequest:
-    """Size-guard, decode and validate a raw JSON body."""
-    check_payload_size(len(raw))
-    try:
-        payload = json.loads(
-            raw.decode("utf-8"), object_pairs_hook=_reject_duplicate_keys, parse_constant=_reject_constant
-        )
-    except UnicodeDecodeError as exc:
-        raise InvalidRequest("$", "json", "the request must be UTF-8 encoded JSON") from exc
-    except ValueError as exc:
-        raise InvalidRequest("$", "json", f"the request is not valid JSON ({exc})") from exc
-    return parse_request(payload, catalog=catalog)

@@ -6,7 +6,7 @@ changes (there should be none).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from emr_bootstrap.errors import ErrorInfo, render_error
@@ -141,7 +141,6 @@ class Result:
     reason: str | None = None
     # What was wrong with the request (status "invalid").
     error: ErrorInfo | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of_accounts(
@@ -177,7 +176,6 @@ class Result:
             out["reason"] = self.reason
         if self.error is not None:
             out["error"] = self.error.to_dict()
-        out.update(self.extra)
         return out
 
 
