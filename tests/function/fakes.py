@@ -27,6 +27,9 @@ class _Role:
     # Reads that still miss this role / its newest attachment (eventual consistency).
     hidden_get_reads: int = 0
     hidden_list_reads: int = 0
+    # Time-based lag (with ``FakeRam.clock``): reads before these instants miss the role / its newest attachment.
+    visible_at: float = 0.0
+    attachment_visible_at: float = 0.0
 
 
 class FakeRam:
@@ -34,7 +37,10 @@ class FakeRam:
 
     Knobs:
     - ``invisible_reads``: a role created (or a policy attached) here stays invisible to the next N GetRole /
-      ListPoliciesForRole reads of that role.
+      ListPoliciesForRole reads of that role. The budget is shared by every reader, so use it for one run only.
+    - ``visibility_lag_s`` with ``clock``: a role created (or a policy attached) stays invisible to reads until
+      ``clock`` has moved that far past the write. With one clock shared by concurrent runs this is independent
+      of thread scheduling: each run's own polling sleeps move the clock past the lag before its deadline.
     - ``attach_not_found``: the first N AttachPolicyToRole calls after a create answer EntityNotExist.Role.
     - ``stale_trust_reads``: after UpdateRole, the next N GetRole reads still show the old trust policy.
     - ``fail``: ``{(action, role_name_or_None): CloudError}``, raised on every matching call.
@@ -52,6 +58,8 @@ class FakeRam:
         self.stale_trust_reads = 0
         self.fail: dict[tuple[str, str | None], CloudError] = {}
         self.missing_policies: set[str] = set()
+        self.clock: FakeClock | None = None
+        self.visibility_lag_s = 0.0
         self._attach_not_found_left: dict[str, int] = {}
         self._stale_trust: dict[str, tuple[int, str]] = {}
 
@@ -96,6 +104,8 @@ class FakeRam:
             if entry.hidden_get_reads > 0:
                 entry.hidden_get_reads -= 1
                 raise self._not_found(role_name)
+            if self._now() < entry.visible_at:
+                raise self._not_found(role_name)
             stale = self._stale_trust.get(role_name.lower())
             if stale and stale[0] > 0:
                 self._stale_trust[role_name.lower()] = (stale[0] - 1, stale[1])
@@ -111,6 +121,8 @@ class FakeRam:
             if entry.hidden_list_reads > 0:
                 entry.hidden_list_reads -= 1
                 return list(entry.policies[:-1])  # the newest attachment is not visible yet
+            if self._now() < entry.attachment_visible_at:
+                return list(entry.policies[:-1])
             return list(entry.policies)
 
     def create_role(self, role_name: str, trust_policy: str, description: str) -> RoleState:
@@ -120,7 +132,9 @@ class FakeRam:
                 raise CloudError(ROLE_EXISTS, "The role already exists.", status=409, request_id="REQ-EX")
             arn = f"acs:ram::{self.account_id}:role/{role_name.lower()}"
             state = RoleState(role_name, arn, trust_policy, description)
-            self._roles[role_name.lower()] = _Role(state, [], self.invisible_reads, 0)
+            self._roles[role_name.lower()] = _Role(
+                state, [], self.invisible_reads, 0, visible_at=self._now() + self.visibility_lag_s
+            )
             self._attach_not_found_left[role_name.lower()] = self.attach_not_found
             return state
 
@@ -149,6 +163,10 @@ class FakeRam:
                 raise CloudError(POLICY_ALREADY_ATTACHED, "The role has already been attached this policy.", status=409)
             entry.policies.append(AttachedPolicy(policy_name, "System"))
             entry.hidden_list_reads = self.invisible_reads
+            entry.attachment_visible_at = self._now() + self.visibility_lag_s
+
+    def _now(self) -> float:
+        return self.clock() if self.clock is not None else 0.0
 
 
 class FakeConnector:

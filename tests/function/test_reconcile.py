@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import Counter
 from typing import TYPE_CHECKING
 
 import pytest
@@ -194,35 +195,67 @@ def test_extra_attached_policy_is_reported_and_never_detached() -> None:
     assert role.to_dict()["extraPolicies"] == ["AdministratorAccess", "my-extra"]
 
 
+RACERS = 50
+
+
+class ReadsBeforeWritesRam(FakeRam):
+    """A scripted schedule for read-first races: CreateRole of a role waits until every racer has read it once, so
+    every racer sees the role missing and tries to create it, whatever the thread scheduling."""
+
+    def __init__(self, account_id: str, readers: int) -> None:
+        super().__init__(account_id)
+        self._readers = readers
+        self._first_reads: Counter[str] = Counter()
+        self._gate = threading.Condition()
+
+    def get_role(self, role_name: str) -> RoleState:
+        with self._gate:
+            self._first_reads[role_name.lower()] += 1
+            self._gate.notify_all()
+        return super().get_role(role_name)
+
+    def create_role(self, role_name: str, trust_policy: str, description: str) -> RoleState:
+        with self._gate:
+            all_read = self._gate.wait_for(lambda: self._first_reads[role_name.lower()] >= self._readers, timeout=10)
+        assert all_read, f"only {self._first_reads[role_name.lower()]} of {self._readers} racers read {role_name}"
+        return super().create_role(role_name, trust_policy, description)
+
+
 @pytest.mark.parametrize("strategy", ["create-first", "read-first"])
 def test_fifty_concurrent_runs_leave_one_role_per_name_attached_once_and_all_succeed(strategy: str) -> None:
-    ram = FakeRam(ACCOUNT)
-    ram.invisible_reads = 20  # reads lag the writes, as RAM does: runs that still see no policy attach again
+    # Reads lag the writes, as RAM does: runs that still see no policy attach again. The lag is measured on one
+    # fake clock that every run shares and only sleeps move, so the outcome does not depend on thread scheduling
+    # (a shared budget of invisible reads did: one run could spend it all and time out).
+    clock = FakeClock()
+    # create-first racers all write first; read-first racers are held so that all of them read before any write.
+    ram = FakeRam(ACCOUNT) if strategy == "create-first" else ReadsBeforeWritesRam(ACCOUNT, RACERS)
+    ram.clock, ram.visibility_lag_s = clock, 0.5
     connector = FakeConnector({ACCOUNT: ram})
     request = parse_request({"accountIds": [ACCOUNT], "roles": ALL_ROLES, "strategy": strategy})
-    start = threading.Barrier(50, timeout=10)
+    start = threading.Barrier(RACERS, timeout=10)
     results: list[Result] = []
     lock = threading.Lock()
 
     def one() -> None:
         start.wait()
-        result = bootstrap(request, connector, request_id="race", settings=fast_settings())
+        result = bootstrap(request, connector, request_id="race", settings=fast_settings(clock))
         with lock:
             results.append(result)
 
-    threads = [threading.Thread(target=one) for _ in range(50)]
+    threads = [threading.Thread(target=one) for _ in range(RACERS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
 
-    assert len(results) == 50
+    assert len(results) == RACERS
     assert all(result.status == "succeeded" for result in results), [
         r.to_dict() for r in results if r.status != "succeeded"
     ][:1]
     assert ram.role_names == sorted(ALL_ROLES)
-    # The race really happened: losers' creates met EntityAlreadyExists.Role.
-    assert ram.calls["CreateRole"] > len(ALL_ROLES)
+    # The race really happened: every racer tried to create every role, and the losers met EntityAlreadyExists.
+    for name in ALL_ROLES:
+        assert ram.calls_by_role[("CreateRole", name)] == RACERS
     for name in ALL_ROLES:
         assert len(ram.policies(name)) == 1
         # Exactly one run can say it created each role; the others report what they really did.
