@@ -142,7 +142,16 @@ def test_ram_actions_match_what_a_member_session_may_do() -> None:
     from emr_bootstrap.sdk import MEMBER_SESSION_ACTIONS
 
     ram_actions = {a for s in load("function-role-policy.json")["Statement"] for a in as_list(s["Action"])}
-    assert {a for a in ram_actions if a.startswith("ram:")} == set(MEMBER_SESSION_ACTIONS)
+    assert {a for a in ram_actions if a.startswith("ram:")} == set(MEMBER_SESSION_ACTIONS["repair"])
+
+
+def test_each_session_mode_allows_no_more_than_the_next() -> None:
+    from emr_bootstrap.sdk import MEMBER_SESSION_ACTIONS
+
+    read, write, repair = (set(MEMBER_SESSION_ACTIONS[mode]) for mode in ("read", "write", "repair"))
+    assert read == {"ram:GetRole", "ram:ListPoliciesForRole"}
+    assert read < write < repair
+    assert "ram:UpdateRole" in repair - write
 
 
 def test_resource_manager_access_is_read_only() -> None:

@@ -1,41 +1,60 @@
-"""The small RAM/STS interface the core is written against.
+"""The small ports the core is written against.
 
-The core (plan, reconcile) never imports an SDK: it sees one account's RAM through :class:`RamApi` and reaches
-accounts through :class:`AccountConnector`. ``sdk.py`` implements both over the official Alibaba SDKs; unit tests
-may use an in-memory fake.
+The core (plan, reconcile) never imports an SDK: it sees one account's RAM through :class:`RamApi`, reaches
+accounts through :class:`AccountConnector`, and learns an account's membership and status from
+:class:`AccountDirectory`. ``sdk.py`` implements them over the official Alibaba SDKs; unit tests may use
+in-memory fakes. Every method raises :class:`CloudError` (with the cloud's code) when a call fails.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
-# Error codes the core reacts to. They are the cloud's own codes (alibaba-api.md §1.3, §3).
-ROLE_NOT_FOUND = "EntityNotExist.Role"
-ROLE_EXISTS = "EntityAlreadyExists.Role"
-POLICY_ALREADY_ATTACHED = "EntityAlreadyExists.Role.Policy"
-POLICY_NOT_FOUND = "EntityNotExist.Policy"
-NO_PERMISSION = "NoPermission"
+from emr_bootstrap.codes import (
+    NO_PERMISSION,
+    POLICY_ALREADY_ATTACHED,
+    POLICY_NOT_FOUND,
+    ROLE_EXISTS,
+    ROLE_NOT_FOUND,
+)
+from emr_bootstrap.errors import CloudError
 
+if TYPE_CHECKING:
+    from emr_bootstrap.catalog import RoleSpec
+    from emr_bootstrap.request import Mode
 
-class CloudError(Exception):
-    """A call to the cloud failed. ``code`` is the cloud's error code, or ours for transport failures."""
+__all__ = [
+    "ACTIVE_ACCOUNT_STATUSES",
+    "NO_PERMISSION",
+    "POLICY_ALREADY_ATTACHED",
+    "POLICY_NOT_FOUND",
+    "ROLE_EXISTS",
+    "ROLE_NOT_FOUND",
+    "AccountConnector",
+    "AccountDirectory",
+    "AccountInfo",
+    "AttachedPolicy",
+    "CloudError",
+    "RamApi",
+    "RoleState",
+]
 
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        *,
-        status: int | None = None,
-        request_id: str | None = None,
-        retryable: bool = False,
-    ) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.status = status
-        self.request_id = request_id
-        self.retryable = retryable
+# The member statuses Resource Manager's GetAccount documents (2020-03-31; docs/alibaba-cloud.md §4). Each is an
+# account that exists and works: the Promote* statuses are about upgrading a resource account to a cloud account,
+# not about the account itself. Any other status, CreateVerifying (CreateCloudAccount waits for email confirmation)
+# or one we have never seen, counts as not ready: the function acts only on accounts it knows to be active.
+ACTIVE_ACCOUNT_STATUSES: Final = frozenset(
+    {
+        "CreateSuccess",
+        "InviteSuccess",
+        "PromoteVerifying",
+        "PromoteFailed",
+        "PromoteExpired",
+        "PromoteCancelled",
+        "PromoteSuccess",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -56,8 +75,24 @@ class AttachedPolicy:
     type: str  # "System" or "Custom"
 
 
+@dataclass(frozen=True)
+class AccountInfo:
+    """A member of the Resource Directory, as GetAccount (or a ListAccounts page) reports it."""
+
+    account_id: str
+    status: str
+    display_name: str = ""
+    folder_id: str = ""
+    join_time: str = ""
+    modify_time: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_ACCOUNT_STATUSES
+
+
 class RamApi(Protocol):
-    """RAM in one account, already authenticated. Methods raise :class:`CloudError`."""
+    """RAM in one account, already authenticated."""
 
     def get_role(self, role_name: str) -> RoleState: ...
 
@@ -74,8 +109,19 @@ class AccountConnector(Protocol):
     """Opens RAM in a target account.
 
     For the account the function runs in this uses the function's own credentials; for any other account it
-    assumes the member access role there, with a session policy limited to ``role_names``. Raises
-    :class:`CloudError` when the account cannot be reached (for example the access role is missing).
+    assumes the member access role there, with a session policy built from ``roles`` (the catalog specs the core
+    will reconcile) for the run's ``mode``. Raises :class:`CloudError` when the account cannot be reached (for
+    example the access role is missing).
     """
 
-    def ram_for(self, account_id: str, role_names: list[str]) -> RamApi: ...
+    def own_account_id(self) -> str: ...
+
+    def ram_for(self, account_id: str, roles: tuple[RoleSpec, ...], mode: Mode) -> RamApi: ...
+
+
+class AccountDirectory(Protocol):
+    """The Resource Directory, read with the function's own credentials."""
+
+    def get_account(self, account_id: str) -> AccountInfo:
+        """The member ``account_id``; raises :class:`CloudError` ``EntityNotExists.Account`` when it is not one."""
+        ...

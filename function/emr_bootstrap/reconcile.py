@@ -1,364 +1,244 @@
-"""Apply the plan: one account through a :class:`RamApi`, and all accounts of a request concurrently.
+"""The core: reconcile the requested roles in every account of a request, over the ports of ``cloud.py``.
 
-Order follows what is likely. ``create-first`` (new accounts) writes first and treats ``EntityAlreadyExists.Role``
-as the signal to read and compare; ``read-first`` (plans, sweeps) reads GetRole and ListPoliciesForRole
-concurrently and writes only what is missing. Either way a write is read back (bounded polling, no fixed sleep)
-before the result claims it. Throttling and transport retries belong to the SDK adapter: this module never
-retries those, it only waits out RAM's eventual consistency (``EntityNotExist.Role`` just after a create, stale
-reads).
+Per account: learn its status from the directory, open its RAM, then reconcile its roles concurrently
+(:mod:`emr_bootstrap.role_run`). Accounts run concurrently, bounded. No environment, no SDK: the application
+layer builds a :class:`Reconciler` from settings and adapters, and the sweep, the HTTP router and the CLI all
+reach the core through it.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import time
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, TypeVar
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from emr_bootstrap.catalog import Catalog, load_catalog
-from emr_bootstrap.cloud import POLICY_ALREADY_ATTACHED, ROLE_EXISTS, ROLE_NOT_FOUND, CloudError
-from emr_bootstrap.errors import AccessRoleMissing, BootstrapError, PropagationTimeout, render_error
-from emr_bootstrap.plan import Observed, RolePlan, Step, desired_roles, has_policy, plan_role
-from emr_bootstrap.result import (
-    CREATE_ROLE,
-    UPDATE_TRUST,
-    AccountResult,
-    Change,
-    Outcome,
-    Result,
-    RoleResult,
-    attach_policy,
-)
-from emr_bootstrap.settings import (
-    MAX_CONCURRENT_ACCOUNTS_VAR,
-    PROPAGATION_TIMEOUT_VAR,
-    positive_seconds,
-    whole_number,
-)
-from emr_bootstrap.trust import compare_trust
+from emr_bootstrap import codes
+from emr_bootstrap.errors import AccessRoleMissing, BootstrapError, CloudError, ErrorInfo, render_error
+from emr_bootstrap.plan import desired_roles
+from emr_bootstrap.result import AccountResult, Result, RoleResult
+from emr_bootstrap.role_run import RoleRun, concurrently
+from emr_bootstrap.timing import Deadline
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
     from concurrent.futures import Executor
 
-    from emr_bootstrap.catalog import RoleSpec
-    from emr_bootstrap.cloud import AccountConnector, AttachedPolicy, RamApi, RoleState
-    from emr_bootstrap.request import BootstrapRequest, DriftMode, Strategy
+    from emr_bootstrap.catalog import Catalog, RoleSpec
+    from emr_bootstrap.cloud import AccountConnector, AccountDirectory, AccountInfo, RamApi
+    from emr_bootstrap.request import BootstrapRequest, Strategy
+    from emr_bootstrap.timing import ReconcileSettings
 
 log = logging.getLogger("emr_bootstrap")
-T = TypeVar("T")
-U = TypeVar("U")
 
 
-@dataclass(frozen=True)
-class ReconcileSettings:
-    """Tunables; clock and sleep are injectable so tests never sleep for real."""
+class _Stop(Exception):
+    """An account ends before its roles are reconciled; carries the account's result."""
 
-    max_concurrent_accounts: int = 16
-    # How long a write may take to become visible to reads before PropagationTimeout.
-    propagation_timeout_s: float = 20.0
-    poll_initial_s: float = 0.1
-    poll_max_s: float = 2.0
-    poll_factor: float = 2.0
-    clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> ReconcileSettings:
-        """Read EMR_BOOTSTRAP_MAX_CONCURRENT_ACCOUNTS and EMR_BOOTSTRAP_PROPAGATION_TIMEOUT_S (seconds).
-
-        Raises :class:`~emr_bootstrap.settings.SettingsError` naming the variable when a value is unusable.
-        """
-        env = os.environ if env is None else env
-        defaults = cls()
-        return cls(
-            max_concurrent_accounts=whole_number(
-                env, MAX_CONCURRENT_ACCOUNTS_VAR, defaults.max_concurrent_accounts, low=1
-            ),
-            propagation_timeout_s=positive_seconds(env, PROPAGATION_TIMEOUT_VAR, defaults.propagation_timeout_s),
-        )
-
-    def elapsed_ms(self, start: float) -> int:
-        return max(0, round((self.clock() - start) * 1000))
-
-    def poll(self, attempt: Callable[[], T | None]) -> T | None:
-        """Call ``attempt`` until it returns a value or the propagation deadline passes (then None).
-
-        The first attempt is immediate; waits start short and grow, capped, never past the deadline.
-        """
-        deadline = self.clock() + self.propagation_timeout_s
-        interval = self.poll_initial_s
-        while True:
-            value = attempt()
-            if value is not None:
-                return value
-            remaining = deadline - self.clock()
-            if remaining <= 0:
-                return None
-            self.sleep(min(interval, remaining))
-            interval = min(interval * self.poll_factor, self.poll_max_s)
+    def __init__(self, result: AccountResult) -> None:
+        super().__init__(result.status)
+        self.result = result
 
 
-def _concurrently(pool: Executor, first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
-    """Run ``second`` on the pool while this thread runs ``first``; both finish before returning."""
-    future = pool.submit(second)
-    try:
-        first_value = first()
-    except BaseException:
-        future.exception()  # wait: never leave a call running behind our back
-        raise
-    return first_value, future.result()
-
-
-class _RoleRun:
-    """Reconciles one role in one account. Instances are single-use and single-threaded (they borrow the pool
-    only for the second of two concurrent reads)."""
+class Reconciler:
+    """Reconciles requests against the cloud reached through ``connector`` and ``directory``."""
 
     def __init__(
         self,
-        ram: RamApi,
-        spec: RoleSpec,
+        connector: AccountConnector,
+        directory: AccountDirectory,
         *,
-        pool: Executor,
+        catalog: Catalog,
         settings: ReconcileSettings,
-        dry_run: bool,
-        drift_mode: DriftMode,
-        strategy: Strategy,
-        log_fields: Mapping[str, str],
     ) -> None:
-        self.ram = ram
-        self.spec = spec
-        self.pool = pool
+        self.connector = connector
+        self.directory = directory
+        self.catalog = catalog
         self.settings = settings
-        self.dry_run = dry_run
-        self.drift_mode = drift_mode
-        self.strategy = strategy
-        self.log_fields = {**log_fields, "roleName": spec.name}
-        self.changes: list[Change] = []
-        self.created = False
-        self.plan: RolePlan | None = None
-        # The cloud action in flight, so an error can say what failed.
-        self.action: str | None = None
 
-    # -- entry point ---------------------------------------------------------------------------------------
-    def run(self) -> RoleResult:
-        start = self.settings.clock()
-        try:
-            result = self._run()
-        except (CloudError, BootstrapError) as exc:
-            result = self._result("failed", error=exc)
-        except Exception as exc:  # a bug must not hide the other roles' results
-            log.exception("unexpected error", extra={**self.log_fields, "action": self.action})
-            result = self._result("failed", error=exc)
-        result = replace(result, duration_ms=self.settings.elapsed_ms(start))
-        level = logging.WARNING if result.outcome in ("failed", "drifted") else logging.INFO
-        log.log(
-            level,
-            "role %s",
-            result.outcome,
+    # -- a whole request -----------------------------------------------------------------------------------
+    def run(self, request: BootstrapRequest, *, request_id: str, deadline: Deadline | None = None) -> Result:
+        """Reconcile every account of ``request`` (accounts concurrently, bounded) and return the result.
+
+        Dry runs are always read-first; otherwise the request's strategy, defaulting to read-first. Near the
+        deadline no new account is started: the rest are reported ``not-attempted``, not failed.
+        """
+        settings = self.settings
+        deadline = deadline or Deadline.never(settings.clock)
+        start = settings.clock()
+        strategy = request.effective_strategy
+
+        def one(account_id: str) -> AccountResult:
+            if not deadline.may_start():
+                return AccountResult.not_attempted(account_id, _deadline_error(deadline))
+            try:
+                return self.account(account_id, request, strategy=strategy, request_id=request_id, deadline=deadline)
+            except Exception as exc:  # a bug in one account must not lose the others
+                log.exception("unexpected error", extra={"requestId": request_id, "accountId": account_id})
+                return AccountResult.unreachable(account_id, render_error(exc), settings.elapsed_ms(start))
+
+        workers = max(1, min(settings.max_concurrent_accounts, len(request.account_ids)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="emr-account") as pool:
+            accounts = list(pool.map(one, request.account_ids))
+        result = Result.of_accounts(
+            accounts, dry_run=request.dry_run, request_id=request_id, duration_ms=settings.elapsed_ms(start)
+        )
+        summary = result.summary()
+        log.info(
+            "bootstrap %s",
+            result.status,
             extra={
-                **self.log_fields,
-                "outcome": result.outcome,
+                "requestId": request_id,
+                "outcome": result.status,
                 "durationMs": result.duration_ms,
-                # The writes this run made (or, dry run, would make) for the role; "none" when it only read.
-                "action": ",".join(change.action for change in result.changes) or "none",
-                "changes": [change.action for change in result.changes],
-                "errorCode": result.error.code if result.error else None,
+                "accountStatus": summary["accountStatus"],
+                "roleOutcomes": summary["roleOutcomes"],
             },
         )
         return result
 
-    def _run(self) -> RoleResult:
-        if self.strategy == "create-first" and not self.dry_run:
-            if self._create():
-                self._attach()
-                self._verify()
-                return self._result("created")
-            # EntityAlreadyExists.Role: the role is there (maybe just created by a concurrent run).
-            observed = self._observe(role_must_exist=True)
-        else:
-            observed = self._observe(role_must_exist=False)
-        plan = self._plan(observed)
-        if self.dry_run:
-            if plan.steps:
-                return self._result("planned", changes=plan.changes)
-            return self._result(plan.idle_outcome)
-        return self._apply(plan)
+    # -- one account -------------------------------------------------------------------------------------------
+    def account(
+        self,
+        account_id: str,
+        request: BootstrapRequest,
+        *,
+        strategy: Strategy,
+        request_id: str = "",
+        deadline: Deadline | None = None,
+        info: AccountInfo | None = None,
+    ) -> AccountResult:
+        """Reconcile every role of one account (roles concurrently); never raises for cloud errors.
 
-    def _plan(self, observed: Observed) -> RolePlan:
-        self.plan = plan_role(self.spec, observed, self.drift_mode)
-        return self.plan
-
-    def _apply(self, plan: RolePlan) -> RoleResult:
-        if not plan.steps:
-            return self._result(plan.idle_outcome)
-        for step in plan.steps:
-            if step is Step.CREATE:
-                if not self._create():
-                    # A concurrent run created it between our read and our write: plan again from its state.
-                    return self._apply(self._plan(self._observe(role_must_exist=True)))
-            elif step is Step.UPDATE_TRUST:
-                self._update_trust()
-            else:
-                self._attach()
-        self._verify()
-        outcome: Outcome = "created" if self.created else "updated" if self.changes else "unchanged"
-        return self._result(outcome)
-
-    # -- results -------------------------------------------------------------------------------------------
-    def _result(
-        self, outcome: Outcome, *, changes: tuple[Change, ...] | None = None, error: BaseException | None = None
-    ) -> RoleResult:
-        plan = self.plan
-        return RoleResult(
-            role_name=self.spec.name,
-            outcome=outcome,
-            changes=tuple(self.changes) if changes is None else changes,
-            error=render_error(error, action=self.action) if error is not None else None,
-            policy_name=self.spec.policy_name,
-            drift=plan.drift if plan else None,
-            extra_policies=plan.extra_policies if plan else (),
-        )
-
-    # -- cloud calls -----------------------------------------------------------------------------------------
-    def _call(self, action: str, call: Callable[[], T]) -> T:
-        self.action = action
-        start = self.settings.clock()
-        outcome = "OK"
-        try:
-            return call()
-        except CloudError as exc:
-            outcome = exc.code
-            raise
-        finally:
-            log.debug(
-                "call %s",
-                action,
-                extra={
-                    **self.log_fields,
-                    "action": action,
-                    "outcome": outcome,
-                    "durationMs": self.settings.elapsed_ms(start),
-                },
+        ``info`` is the account as the directory already reported it (a sweep's ListAccounts page); without it
+        the directory is asked. Create-first runs (new-account events) ask it concurrently with AssumeRole, so
+        the check does not lengthen the critical path; the writes wait for both.
+        """
+        settings = self.settings
+        start = settings.clock()
+        log_fields = {"requestId": request_id, "accountId": account_id}
+        desired = desired_roles(self.catalog, request)
+        active = tuple(entry.spec for entry in desired if entry.skip_reason is None)
+        results: dict[str, RoleResult] = {
+            entry.spec.name: RoleResult(
+                entry.spec.name, "skipped", policy_name=entry.spec.policy_name, reason=entry.skip_reason
             )
+            for entry in desired
+            if entry.skip_reason is not None
+        }
+        if active:
+            # Two workers per role (the role's own thread plus the second of its concurrent reads), plus one for
+            # the directory read that runs beside AssumeRole.
+            with ThreadPoolExecutor(max_workers=2 * len(active) + 1, thread_name_prefix="emr-role") as pool:
+                try:
+                    ram = self._open(account_id, active, request, strategy, info, pool)
+                except _Stop as stop:
+                    account = replace(stop.result, duration_ms=settings.elapsed_ms(start))
+                    _log_account(account, log_fields)
+                    return account
+                runs = [
+                    RoleRun(
+                        ram,
+                        spec,
+                        pool=pool,
+                        settings=settings,
+                        dry_run=request.dry_run,
+                        drift_mode=request.drift,
+                        strategy=strategy,
+                        log_fields=log_fields,
+                        deadline=deadline,
+                    )
+                    for spec in active
+                ]
+                futures = [pool.submit(run.run) for run in runs]
+                for spec, future in zip(active, futures, strict=True):
+                    results[spec.name] = future.result()
+        ordered = [results[entry.spec.name] for entry in desired]
+        account = AccountResult.from_roles(account_id, ordered, settings.elapsed_ms(start))
+        if ordered and not active:
+            account = replace(account, status="skipped")
+        _log_account(account, log_fields)
+        return account
 
-    def _create(self) -> bool:
-        """CreateRole; False when the role already exists (a concurrent run, or an earlier run, won)."""
-        spec = self.spec
-        try:
-            self._call("CreateRole", lambda: self.ram.create_role(spec.name, spec.trust_policy, spec.description))
-        except CloudError as exc:
-            if exc.code == ROLE_EXISTS:
-                return False
-            raise
-        self.changes.append(CREATE_ROLE)
-        self.created = True
-        return True
+    def _open(
+        self,
+        account_id: str,
+        roles: tuple[RoleSpec, ...],
+        request: BootstrapRequest,
+        strategy: Strategy,
+        info: AccountInfo | None,
+        pool: Executor,
+    ) -> RamApi:
+        """The account's RAM once the account is known to be active; raises :class:`_Stop` otherwise."""
 
-    def _attach(self) -> None:
-        """AttachPolicyToRole, waiting out EntityNotExist.Role: we only attach to a role we know exists, so
-        "not found" is a read that has not caught up with a recent create."""
-
-        def attempt() -> bool | None:
+        def connect() -> RamApi | BootstrapError:
             try:
-                self._call(
-                    "AttachPolicyToRole", lambda: self.ram.attach_system_policy(self.spec.name, self.spec.policy_name)
-                )
-            except CloudError as exc:
-                if exc.code == POLICY_ALREADY_ATTACHED:  # a concurrent run attached it first
-                    return True
-                if exc.code == ROLE_NOT_FOUND:
-                    return None
-                raise
-            self.changes.append(attach_policy(self.spec.policy_name))
-            return True
+                return self.connector.ram_for(account_id, roles, request.mode)
+            except BootstrapError as exc:
+                return exc
 
-        if self.settings.poll(attempt) is None:
-            raise PropagationTimeout(
-                f"AttachPolicyToRole still answered {ROLE_NOT_FOUND} "
-                f"{self.settings.propagation_timeout_s:g}s after the role was created"
-            )
+        known: AccountInfo | ErrorInfo
+        ram: RamApi | BootstrapError | None
+        if info is None and strategy == "create-first":
+            ram, known = concurrently(pool, connect, lambda: self._learn(account_id))
+        else:
+            known = info or self._learn(account_id)
+            ram = connect() if _is_active(known) else None
+        _admit(account_id, known)
+        if isinstance(ram, BootstrapError):
+            error = render_error(_connect_error(ram, account_id), action="AssumeRole")
+            raise _Stop(AccountResult.unreachable(account_id, error, 0))
+        assert ram is not None  # _admit stopped every account that was not connected
+        return ram
 
-    def _update_trust(self) -> None:
-        self._call("UpdateRole", lambda: self.ram.update_role_trust(self.spec.name, self.spec.trust_policy))
-        self.changes.append(UPDATE_TRUST)
+    def _learn(self, account_id: str) -> AccountInfo | ErrorInfo:
+        """The account as the directory reports it, or why that could not be learned."""
+        from emr_bootstrap.cloud import AccountInfo
 
-    def _get_role(self) -> RoleState | None:
         try:
-            return self._call("GetRole", lambda: self.ram.get_role(self.spec.name))
+            return self.directory.get_account(account_id)
         except CloudError as exc:
-            if exc.code == ROLE_NOT_FOUND:
-                return None
-            raise
-
-    def _list_policies(self) -> tuple[AttachedPolicy, ...]:
-        try:
-            return tuple(self._call("ListPoliciesForRole", lambda: self.ram.list_policies_for_role(self.spec.name)))
-        except CloudError as exc:
-            if exc.code == ROLE_NOT_FOUND:
-                return ()
-            raise
-
-    def _observe(self, *, role_must_exist: bool) -> Observed:
-        """GetRole and ListPoliciesForRole concurrently. With ``role_must_exist`` (the cloud said the role
-        exists), a "not found" is a stale read: poll until the role shows."""
-
-        def attempt() -> Observed | None:
-            role, policies = _concurrently(self.pool, self._get_role, self._list_policies)
-            if role is None and role_must_exist:
-                return None
-            return Observed(role, policies)
-
-        observed = self.settings.poll(attempt)
-        if observed is None:
-            raise PropagationTimeout(
-                f"CreateRole said the role exists, but GetRole did not show it within "
-                f"{self.settings.propagation_timeout_s:g}s"
-            )
-        return observed
-
-    def _verify(self) -> None:
-        """Read back until the role shows the catalog trust policy and the policy attached. Only the reads
-        still unconfirmed are repeated; when both are, they run concurrently."""
-        pending_role, pending_policy = True, True
-
-        def role_ok() -> bool:
-            role = self._get_role()
-            return role is not None and compare_trust(self.spec.trust_policy, role.trust_policy).equal
-
-        def policy_ok() -> bool:
-            return has_policy(self._list_policies(), self.spec)
-
-        def attempt() -> bool | None:
-            nonlocal pending_role, pending_policy
-            if pending_role and pending_policy:
-                role_seen, policy_seen = _concurrently(self.pool, role_ok, policy_ok)
-                pending_role, pending_policy = not role_seen, not policy_seen
-            elif pending_role:
-                pending_role = not role_ok()
-            elif pending_policy:
-                pending_policy = not policy_ok()
-            return True if not (pending_role or pending_policy) else None
-
-        if self.settings.poll(attempt) is None:
-            missing = " and ".join(
-                what
-                for what, pending in (
-                    ("the role's trust policy", pending_role),
-                    ("the policy attachment", pending_policy),
+            if exc.code in (codes.ACCOUNT_NOT_FOUND, codes.DIRECTORY_NOT_FOUND) and self._is_own(account_id):
+                # The function's own account exists whatever the directory says (for instance no directory).
+                return AccountInfo(account_id, "CreateSuccess")
+            if exc.code == codes.ACCOUNT_NOT_FOUND:
+                return ErrorInfo(
+                    codes.ACCOUNT_NOT_IN_DIRECTORY,
+                    f"account {account_id} is not a member of the function's Resource Directory",
+                    codes.hint_for(codes.ACCOUNT_NOT_IN_DIRECTORY),
+                    exc.request_id,
                 )
-                if pending
-            )
-            raise PropagationTimeout(
-                f"the writes succeeded but {missing} did not show in reads within "
-                f"{self.settings.propagation_timeout_s:g}s"
-            )
+            return render_error(exc, action="GetAccount")
+
+    def _is_own(self, account_id: str) -> bool:
+        try:
+            return account_id == self.connector.own_account_id()
+        except BootstrapError:
+            return False
 
 
-def _connect_error(exc: CloudError, account_id: str) -> BaseException:
-    # STS answers EntityNotExist.Role when the role to assume is absent (alibaba-api.md §3).
-    if exc.code == ROLE_NOT_FOUND:
+def _is_active(info: AccountInfo | ErrorInfo) -> bool:
+    return not isinstance(info, ErrorInfo) and info.active
+
+
+def _admit(account_id: str, info: AccountInfo | ErrorInfo) -> None:
+    """Raise :class:`_Stop` unless the directory says the account is an active member."""
+    if isinstance(info, ErrorInfo):
+        if info.code == codes.ACCOUNT_NOT_IN_DIRECTORY:
+            raise _Stop(AccountResult.skipped(account_id, info))
+        raise _Stop(AccountResult.unreachable(account_id, info, 0))
+    if not info.active:
+        reason = ErrorInfo(
+            codes.ACCOUNT_NOT_READY,
+            f"account {account_id} is {info.status} in the Resource Directory, not active yet",
+            codes.hint_for(codes.ACCOUNT_NOT_READY),
+        )
+        raise _Stop(AccountResult.skipped(account_id, reason, directory_status=info.status))
+
+
+def _connect_error(exc: BootstrapError, account_id: str) -> BootstrapError:
+    # STS answers EntityNotExist.Role when the role to assume is absent (docs/alibaba-cloud.md §3).
+    if isinstance(exc, CloudError) and exc.code == codes.ROLE_NOT_FOUND:
         return AccessRoleMissing(
             f"cannot assume the member access role in account {account_id}: {exc.message}",
             request_id=exc.request_id,
@@ -366,68 +246,17 @@ def _connect_error(exc: CloudError, account_id: str) -> BaseException:
     return exc
 
 
-def reconcile_account(
-    account_id: str,
-    request: BootstrapRequest,
-    connector: AccountConnector,
-    *,
-    catalog: Catalog,
-    settings: ReconcileSettings,
-    strategy: Strategy,
-    request_id: str = "",
-) -> AccountResult:
-    """Reconcile every role of one account (roles concurrently); never raises for cloud errors."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    start = settings.clock()
-    log_fields = {"requestId": request_id, "accountId": account_id}
-    desired = desired_roles(catalog, request)
-    active = [entry.spec for entry in desired if entry.skip_reason is None]
-    skipped = {
-        entry.spec.name: RoleResult(
-            entry.spec.name, "skipped", policy_name=entry.spec.policy_name, reason=entry.skip_reason
-        )
-        for entry in desired
-        if entry.skip_reason is not None
-    }
-    results: dict[str, RoleResult] = dict(skipped)
-    if active:
-        try:
-            ram = connector.ram_for(account_id, [spec.name for spec in active])
-        except (CloudError, BootstrapError) as exc:
-            error = render_error(
-                _connect_error(exc, account_id) if isinstance(exc, CloudError) else exc, action="AssumeRole"
-            )
-            account = AccountResult.unreachable(account_id, error, settings.elapsed_ms(start))
-            _log_account(account, log_fields)
-            return account
-        # Two workers per role: the role's own thread plus the second of its concurrent reads.
-        with ThreadPoolExecutor(max_workers=2 * len(active), thread_name_prefix="emr-role") as pool:
-            runs = [
-                _RoleRun(
-                    ram,
-                    spec,
-                    pool=pool,
-                    settings=settings,
-                    dry_run=request.dry_run,
-                    drift_mode=request.drift,
-                    strategy=strategy,
-                    log_fields=log_fields,
-                )
-                for spec in active
-            ]
-            futures = [pool.submit(run.run) for run in runs]
-            for spec, future in zip(active, futures, strict=True):
-                results[spec.name] = future.result()
-    ordered = [results[entry.spec.name] for entry in desired]
-    account = AccountResult.from_roles(account_id, ordered, settings.elapsed_ms(start))
-    if ordered and not active:
-        account = replace(account, status="skipped")
-    _log_account(account, log_fields)
-    return account
+def _deadline_error(deadline: Deadline) -> ErrorInfo:
+    return ErrorInfo(
+        codes.DEADLINE_REACHED,
+        f"not started: {max(0.0, deadline.remaining()):.1f}s were left before the invocation's deadline, "
+        f"less than the {deadline.margin_s:g}s kept to finish the accounts already started",
+        codes.hint_for(codes.DEADLINE_REACHED),
+    )
 
 
 def _log_account(account: AccountResult, log_fields: Mapping[str, str]) -> None:
+    problem = account.error or account.skip
     log.log(
         logging.WARNING if account.status == "failed" else logging.INFO,
         "account %s",
@@ -436,62 +265,6 @@ def _log_account(account: AccountResult, log_fields: Mapping[str, str]) -> None:
             **log_fields,
             "outcome": account.status,
             "durationMs": account.duration_ms,
-            "errorCode": account.error.code if account.error else None,
+            "errorCode": problem.code if problem else None,
         },
     )
-
-
-def bootstrap(
-    request: BootstrapRequest,
-    connector: AccountConnector,
-    *,
-    request_id: str,
-    settings: ReconcileSettings | None = None,
-    catalog: Catalog | None = None,
-) -> Result:
-    """Reconcile every account of ``request`` (accounts concurrently, bounded) and return the result.
-
-    The account the function runs in is just another account to ``connector``. Dry runs are always read-first;
-    otherwise the request's strategy, defaulting to read-first.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    settings = settings or ReconcileSettings.from_env()
-    catalog = catalog or load_catalog()
-    start = settings.clock()
-    strategy: Strategy = "read-first" if request.dry_run else (request.strategy or "read-first")
-
-    def one(account_id: str) -> AccountResult:
-        try:
-            return reconcile_account(
-                account_id,
-                request,
-                connector,
-                catalog=catalog,
-                settings=settings,
-                strategy=strategy,
-                request_id=request_id,
-            )
-        except Exception as exc:  # a bug in one account must not lose the others
-            log.exception("unexpected error", extra={"requestId": request_id, "accountId": account_id})
-            return AccountResult.unreachable(account_id, render_error(exc), settings.elapsed_ms(start))
-
-    workers = max(1, min(settings.max_concurrent_accounts, len(request.account_ids)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="emr-account") as pool:
-        accounts = list(pool.map(one, request.account_ids))
-    result = Result.of_accounts(
-        accounts, dry_run=request.dry_run, request_id=request_id, duration_ms=settings.elapsed_ms(start)
-    )
-    summary = result.summary()
-    log.info(
-        "bootstrap %s",
-        result.status,
-        extra={
-            "requestId": request_id,
-            "outcome": result.status,
-            "durationMs": result.duration_ms,
-            "accountStatus": summary["accountStatus"],
-            "roleOutcomes": summary["roleOutcomes"],
-        },
-    )
-    return result

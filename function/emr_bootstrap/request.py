@@ -24,6 +24,8 @@ ACCOUNT_ID = re.compile(r"[0-9]{10,20}")
 
 DriftMode = Literal["report", "repair"]
 Strategy = Literal["create-first", "read-first"]
+# What a member session may do: only read (dry runs), create and attach, or also repair trust (UpdateRole).
+Mode = Literal["read", "write", "repair"]
 DRIFT_MODES: tuple[DriftMode, ...] = ("report", "repair")
 STRATEGIES: tuple[Strategy, ...] = ("create-first", "read-first")
 
@@ -40,8 +42,21 @@ class BootstrapRequest:
     custom_ecs_role: str | None = None
     dry_run: bool = False
     drift: DriftMode = "report"
-    # None lets bootstrap() choose (read-first); dry runs are always read-first.
+    # None lets the core choose (read-first); dry runs are always read-first.
     strategy: Strategy | None = None
+
+    @property
+    def effective_strategy(self) -> Strategy:
+        if self.dry_run:
+            return "read-first"
+        return self.strategy or "read-first"
+
+    @property
+    def mode(self) -> Mode:
+        """The least a member session needs for this request."""
+        if self.dry_run:
+            return "read"
+        return "repair" if self.drift == "repair" else "write"
 
 
 def _type_name(value: object) -> str:

@@ -17,10 +17,11 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = "1"
 
 Outcome = Literal["created", "updated", "unchanged", "planned", "drifted", "failed", "skipped"]
-AccountStatus = Literal["succeeded", "failed", "skipped"]
+# "not-attempted": the invocation's deadline came before the account was started; not a failure.
+AccountStatus = Literal["succeeded", "failed", "skipped", "not-attempted"]
 Status = Literal["succeeded", "partial", "failed", "ignored", "invalid"]
 OUTCOMES: tuple[Outcome, ...] = ("created", "updated", "unchanged", "planned", "drifted", "failed", "skipped")
-ACCOUNT_STATUSES: tuple[AccountStatus, ...] = ("succeeded", "failed", "skipped")
+ACCOUNT_STATUSES: tuple[AccountStatus, ...] = ("succeeded", "failed", "skipped", "not-attempted")
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,10 @@ class AccountResult:
     roles: tuple[RoleResult, ...] = ()
     error: ErrorInfo | None = None
     duration_ms: int = 0
+    # Why a skipped or not-attempted account got no work (code, message, hint); None otherwise.
+    skip: ErrorInfo | None = None
+    # The account's status in the Resource Directory, when it is why the account was skipped.
+    directory_status: str | None = None
 
     @classmethod
     def from_roles(cls, account_id: str, roles: Iterable[RoleResult], duration_ms: int) -> AccountResult:
@@ -109,25 +114,36 @@ class AccountResult:
     def unreachable(cls, account_id: str, error: ErrorInfo, duration_ms: int) -> AccountResult:
         return cls(account_id, "failed", (), error, duration_ms)
 
+    @classmethod
+    def skipped(cls, account_id: str, why: ErrorInfo, *, directory_status: str | None = None) -> AccountResult:
+        return cls(account_id, "skipped", skip=why, directory_status=directory_status)
+
+    @classmethod
+    def not_attempted(cls, account_id: str, why: ErrorInfo) -> AccountResult:
+        return cls(account_id, "not-attempted", skip=why)
+
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "accountId": self.account_id,
             "status": self.status,
             "roles": [role.to_dict() for role in self.roles],
             "error": self.error.to_dict() if self.error else None,
             "durationMs": self.duration_ms,
         }
+        if self.skip is not None:
+            out["skipped"] = self.skip.to_dict()
+        if self.directory_status is not None:
+            out["directoryStatus"] = self.directory_status
+        return out
 
 
 def overall_status(accounts: Iterable[AccountResult]) -> Status:
-    """succeeded if every account succeeded (or was skipped), failed if none did, partial otherwise."""
+    """succeeded if every account succeeded (or was skipped), failed if every account failed, partial otherwise
+    (some failed, or some were not attempted before the deadline)."""
     statuses = [account.status for account in accounts]
-    if not statuses:
+    if all(status in ("succeeded", "skipped") for status in statuses):
         return "succeeded"
-    good = sum(status != "failed" for status in statuses)
-    if good == len(statuses):
-        return "succeeded"
-    return "failed" if good == 0 else "partial"
+    return "failed" if all(status == "failed" for status in statuses) else "partial"
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from alibabacloud_credentials.client import Client as CredentialClient
+from alibabacloud_credentials.exceptions import CredentialException
 from alibabacloud_credentials.models import Config as CredentialConfig
 from alibabacloud_ram20150501 import models as ram_models
 from alibabacloud_ram20150501.client import Client as RamClient
@@ -23,100 +24,90 @@ from alibabacloud_tea_openapi.models import Config as OpenApiConfig
 from darabonba.exceptions import UnretryableException
 from darabonba.policy.retry import RetryOptions
 
-from emr_bootstrap.catalog import load_catalog
-from emr_bootstrap.cloud import AttachedPolicy, CloudError, RoleState
+from emr_bootstrap import codes
+from emr_bootstrap.cloud import AccountInfo, AttachedPolicy, RoleState
+from emr_bootstrap.errors import CloudError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
 
+    from emr_bootstrap.catalog import RoleSpec
+    from emr_bootstrap.credentials import FunctionCredentials
+    from emr_bootstrap.request import Mode
     from emr_bootstrap.settings import Endpoint, Settings
 
 # darabonba-core attaches a DEBUG StreamHandler to its own logger at import; keep it quiet (we log JSON).
 logging.getLogger("darabonba-core").setLevel(logging.WARNING)
 
 T = TypeVar("T")
+# A host in a transport error's text (urllib3/requests name it as host='...' or in a URL).
+_HOST = re.compile(r"host='([^']+)'|https?://([^/:?\s]+)")
 
-# Our own codes for failures that carry no cloud code.
-ENDPOINT_UNREACHABLE = "EndpointUnreachable"
-CREDENTIALS_MISSING = "CredentialsMissing"
-
-# Codes worth another attempt: throttling and server-side trouble (alibaba-api.md §1.3 cross-cutting errors).
-RETRYABLE_CODES = (
-    "Throttling",
-    "Throttling.User",
-    "Throttling.Api",
-    "Throttling.System",
-    "ServiceUnavailable",
-    "InternalError",
-    "ServiceTimeout",
-)
-# Exception names darabonba matches on: 5xx responses, server-sent retry-after, and transport errors (RetryError
-# wraps connection resets, refused connections and timeouts).
+# Exception names darabonba retries whatever their code: 5xx responses (ServerException), responses with a
+# server-sent retry-after (ThrottlingException) and transport errors (RetryError wraps connection resets, refused
+# connections and timeouts). Codes are matched through the table (codes.sdk_retries), see _RetriedCodes.
 RETRYABLE_EXCEPTIONS = ("ServerException", "ThrottlingException", "RetryError")
 
-# The actions the function performs on the EMR roles in a member account; the session policy allows nothing else.
-MEMBER_SESSION_ACTIONS = (
-    "ram:GetRole",
-    "ram:CreateRole",
-    "ram:UpdateRole",
-    "ram:ListPoliciesForRole",
-    "ram:AttachPolicyToRole",
-)
+# What a member session may do, per mode: the session policy allows nothing else (least privilege per session).
+MEMBER_SESSION_ACTIONS: dict[Mode, tuple[str, ...]] = {
+    "read": ("ram:GetRole", "ram:ListPoliciesForRole"),
+    "write": ("ram:GetRole", "ram:ListPoliciesForRole", "ram:CreateRole", "ram:AttachPolicyToRole"),
+    "repair": (
+        "ram:GetRole",
+        "ram:ListPoliciesForRole",
+        "ram:CreateRole",
+        "ram:AttachPolicyToRole",
+        "ram:UpdateRole",
+    ),
+}
 SESSION_NAME = "emr-bootstrap"
 SESSION_DURATION_S = 3600
 
 
-@dataclass(frozen=True)
-class FunctionCredentials:
-    """The function's own credentials: FC injects a temporary STS key of the function's role."""
-
-    access_key_id: str
-    access_key_secret: str
-    security_token: str | None
-
-    @classmethod
-    def from_invocation(cls, context: Any, env: Mapping[str, str]) -> FunctionCredentials:
-        """python3.10 puts them on ``context.credentials``; python3.12 only in the environment."""
-        creds = getattr(context, "credentials", None)
-        key_id = getattr(creds, "access_key_id", None) or env.get("ALIBABA_CLOUD_ACCESS_KEY_ID")
-        secret = getattr(creds, "access_key_secret", None) or env.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
-        token = getattr(creds, "security_token", None) or env.get("ALIBABA_CLOUD_SECURITY_TOKEN")
-        if not key_id or not secret:
-            raise CloudError(
-                CREDENTIALS_MISSING,
-                "no credentials: neither context.credentials nor ALIBABA_CLOUD_ACCESS_KEY_ID/"
-                "ALIBABA_CLOUD_ACCESS_KEY_SECRET are set; give the function a role (s.yaml `role`)",
-            )
-        return cls(key_id, secret, token or None)
-
-    def credential_client(self) -> CredentialClient:
-        if self.security_token:
-            config = CredentialConfig(
+def credential_client(credentials: FunctionCredentials | None) -> CredentialClient:
+    """The given credentials, or the alibabacloud-credentials default chain (environment variables,
+    ~/.aliyun/config.json profiles, credentials.ini, ECS RAM role); a chain that finds nothing fails on the first
+    call with ``CredentialsMissing``."""
+    if credentials is None:
+        return CredentialClient()
+    if credentials.security_token:
+        return CredentialClient(
+            CredentialConfig(
                 type="sts",
-                access_key_id=self.access_key_id,
-                access_key_secret=self.access_key_secret,
-                security_token=self.security_token,
+                access_key_id=credentials.access_key_id,
+                access_key_secret=credentials.access_key_secret,
+                security_token=credentials.security_token,
             )
-        else:
-            config = CredentialConfig(
-                type="access_key", access_key_id=self.access_key_id, access_key_secret=self.access_key_secret
-            )
-        return CredentialClient(config)
+        )
+    return CredentialClient(
+        CredentialConfig(
+            type="access_key",
+            access_key_id=credentials.access_key_id,
+            access_key_secret=credentials.access_key_secret,
+        )
+    )
 
-    def __repr__(self) -> str:  # never print a secret, even by accident
-        return f"FunctionCredentials(access_key_id={self.access_key_id!r}, ...)"
+
+class _RetriedCodes(list[str]):
+    """darabonba matches a retry condition's ``errorCode`` with ``code in errorCode``; this list answers from the
+    code table instead, so that every ``Throttling*`` code and ``Rejected.Throttling`` are retried whatever the
+    HTTP status (docs/alibaba-cloud.md §1.3, §5.5)."""
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, str) and codes.sdk_retries(code)
 
 
-def _retry_options(max_attempts: int) -> RetryOptions:
-    # RuntimeOptions.autoretry is ignored by tea-openapi 0.4.6; only Config.retry_options is honoured
-    # (alibaba-api.md §5.5). Full jitter spreads the retries of concurrent workers.
+def retry_options(max_attempts: int) -> RetryOptions:
+    # RuntimeOptions.autoretry is ignored by tea-openapi 0.4.6; only Config.retry_options is honoured. darabonba's
+    # maxAttempts counts the first try (DaraCore.should_retry: retry while retries_attempted < maxAttempts), so N
+    # attempts are N calls. Full jitter spreads the retries of concurrent workers.
     return RetryOptions(
         {
             "retryable": True,
             "retryCondition": [
                 {
-                    "maxAttempts": max_attempts - 1,
-                    "errorCode": list(RETRYABLE_CODES),
+                    "maxAttempts": max_attempts,
+                    "errorCode": _RetriedCodes(sorted(c for c in codes.CODES if codes.sdk_retries(c))),
                     "exception": list(RETRYABLE_EXCEPTIONS),
                     "backoff": {"policy": "FullJitter", "period": 200, "cap": 3000},
                     "maxDelay": 5000,
@@ -133,31 +124,39 @@ def _openapi_config(settings: Settings, endpoint: Endpoint, credential: Credenti
         protocol=endpoint.protocol,
         connect_timeout=settings.connect_timeout_ms,
         read_timeout=settings.read_timeout_ms,
-        retry_options=_retry_options(settings.max_attempts),
+        retry_options=retry_options(settings.max_attempts),
     )
 
 
 def to_cloud_error(exc: Exception) -> CloudError:
-    """Translate an SDK exception, keeping the cloud's code and request id; never the signature or keys."""
+    """Translate an SDK exception, keeping the cloud's code and request id; never the signature, keys or the
+    request URL (its query carries the call's parameters and, for V1, the signature)."""
     if isinstance(exc, CloudError):
         return exc
     if isinstance(exc, AlibabaCloudException):
         data = exc.data if isinstance(exc.data, dict) else {}
-        code = str(exc.code or "UnknownError")
         return CloudError(
-            code,
+            str(exc.code or "UnknownError"),
             str(data.get("Message") or exc.message),
             status=exc.status_code,
             request_id=exc.request_id,
-            retryable=code in RETRYABLE_CODES or (exc.status_code or 0) >= 500,
         )
+    if isinstance(exc, CredentialException):
+        return CloudError(codes.CREDENTIALS_MISSING, f"no usable credentials: {exc}")
     if isinstance(exc, UnretryableException):
         inner = exc.inner_exception
+        if isinstance(inner, CredentialException):
+            return to_cloud_error(inner)
         if inner is not None and not isinstance(inner, UnretryableException):
-            # Credential-provider failures surface here too; their text names the provider, not the secret.
-            reason = getattr(inner, "message", None) or str(inner)
-            return CloudError(ENDPOINT_UNREACHABLE, f"request failed after retries: {reason}", retryable=True)
-    return CloudError(ENDPOINT_UNREACHABLE, f"{type(exc).__name__}: {exc}", retryable=True)
+            return CloudError(codes.ENDPOINT_UNREACHABLE, f"request failed after retries: {_transport_reason(inner)}")
+    return CloudError(codes.ENDPOINT_UNREACHABLE, f"request failed: {_transport_reason(exc)}")
+
+
+def _transport_reason(exc: BaseException) -> str:
+    """A transport failure as its type and, when one can be found, the host it was talking to."""
+    match = _HOST.search(str(exc))
+    host = (match.group(1) or match.group(2)) if match else None
+    return f"{type(exc).__name__} talking to {host}" if host else type(exc).__name__
 
 
 def _call(fn: Callable[[], T]) -> T:
@@ -209,24 +208,49 @@ def _role_state(role: Any) -> RoleState:
     )
 
 
-def member_session_policy(account_id: str, role_names: list[str]) -> str:
-    """The session policy for a member account: only the EMR role actions, only on the requested roles.
+class SdkDirectory:
+    """:class:`~emr_bootstrap.cloud.AccountDirectory` over ``alibabacloud_resourcemanager20200331``, with the
+    function's own credentials."""
+
+    def __init__(self, settings: Settings, credential: CredentialClient) -> None:
+        from alibabacloud_resourcemanager20200331.client import Client as ResourceManagerClient
+
+        self._client = ResourceManagerClient(_openapi_config(settings, settings.resourcemanager, credential))
+
+    def get_account(self, account_id: str) -> AccountInfo:
+        from alibabacloud_resourcemanager20200331 import models as rm_models
+
+        request = rm_models.GetAccountRequest(account_id=account_id)
+        account = _call(lambda: self._client.get_account(request)).body.account
+        return AccountInfo(
+            account_id=str(account.account_id or account_id),
+            status=str(account.status or ""),
+            display_name=account.display_name or "",
+            folder_id=account.folder_id or "",
+            join_time=account.join_time or "",
+            modify_time=account.modify_time or "",
+        )
+
+
+def member_session_policy(account_id: str, roles: tuple[RoleSpec, ...], mode: Mode) -> str:
+    """The session policy for a member account: only the mode's RAM actions, only on the roles to reconcile.
 
     The access role is usually an administrator; the session policy narrows this session to least privilege
-    (AssumeRole ``Policy``, alibaba-api.md §3). ARNs are lower-cased as RAM emits them (§2.4). AttachPolicyToRole
-    is also authorized against the policy (legacy RAM API reference: resources ``role/<name>`` and
-    ``acs:ram:*:system:policy/<name>``), so the catalog's system policies of those roles are named too.
+    (AssumeRole ``Policy``, docs/alibaba-cloud.md §3). ARNs are lower-cased as RAM emits them (§2.4).
+    AttachPolicyToRole is also authorized against the policy (legacy RAM API reference: resources
+    ``role/<name>`` and ``acs:ram:*:system:policy/<name>``), so the roles' system policies are named too. The
+    roles come from the core, which got them from its catalog: this adapter never reads a catalog of its own.
     """
-    catalog = load_catalog()
-    policies = sorted({spec.policy_name for name in role_names if (spec := catalog.get(name)) is not None})
+    actions = MEMBER_SESSION_ACTIONS[mode]
     statements: list[dict[str, Any]] = [
         {
             "Effect": "Allow",
-            "Action": list(MEMBER_SESSION_ACTIONS),
-            "Resource": [f"acs:ram:*:{account_id}:role/{name.lower()}" for name in sorted(role_names)],
+            "Action": list(actions),
+            "Resource": [f"acs:ram:*:{account_id}:role/{name}" for name in sorted({r.name.lower() for r in roles})],
         }
     ]
-    if policies:
+    policies = sorted({spec.policy_name for spec in roles})
+    if "ram:AttachPolicyToRole" in actions and policies:
         statements.append(
             {
                 "Effect": "Allow",
@@ -240,18 +264,18 @@ def member_session_policy(account_id: str, role_names: list[str]) -> str:
 class SdkConnector:
     """:class:`~emr_bootstrap.cloud.AccountConnector`: own account with own credentials, members by AssumeRole."""
 
-    def __init__(self, settings: Settings, credentials: FunctionCredentials, own_account_id: str | None) -> None:
+    def __init__(self, settings: Settings, credential: CredentialClient, own_account_id: str | None) -> None:
         self._settings = settings
-        self._credential = credentials.credential_client()
+        self._credential = credential
         self._own_account_id = own_account_id
         self._lock = threading.Lock()
         self._identity_lock = threading.Lock()
         self._sts: StsClient | None = None
 
-    def ram_for(self, account_id: str, role_names: list[str]) -> SdkRam:
+    def ram_for(self, account_id: str, roles: tuple[RoleSpec, ...], mode: Mode) -> SdkRam:
         if account_id == self.own_account_id():
             return SdkRam(RamClient(_openapi_config(self._settings, self._settings.ram, self._credential)))
-        credential = self._assume_member_role(account_id, role_names)
+        credential = self._assume_member_role(account_id, roles, mode)
         return SdkRam(RamClient(_openapi_config(self._settings, self._settings.ram, credential)))
 
     def own_account_id(self) -> str:
@@ -272,13 +296,13 @@ class SdkConnector:
                 self._sts = StsClient(_openapi_config(self._settings, self._settings.sts, self._credential))
             return self._sts
 
-    def _assume_member_role(self, account_id: str, role_names: list[str]) -> CredentialClient:
+    def _assume_member_role(self, account_id: str, roles: tuple[RoleSpec, ...], mode: Mode) -> CredentialClient:
         role_arn = self.member_role_arn(account_id)
         request = sts_models.AssumeRoleRequest(
             role_arn=role_arn,
             role_session_name=SESSION_NAME,
             duration_seconds=SESSION_DURATION_S,
-            policy=member_session_policy(account_id, role_names),
+            policy=member_session_policy(account_id, roles, mode),
         )
         try:
             body = _call(lambda: self._sts_client().assume_role(request)).body
@@ -286,11 +310,7 @@ class SdkConnector:
             # The code stays the cloud's (the core maps EntityNotExist.Role to AccessRoleMissing); the message
             # names the role, so that an operator sees which role in which account was missing or refused.
             raise CloudError(
-                err.code,
-                f"AssumeRole {role_arn} failed: {err.message}",
-                status=err.status,
-                request_id=err.request_id,
-                retryable=err.retryable,
+                err.code, f"AssumeRole {role_arn} failed: {err.message}", status=err.status, request_id=err.request_id
             ) from err
         creds = body.credentials
         return CredentialClient(
@@ -301,3 +321,11 @@ class SdkConnector:
                 security_token=creds.security_token,
             )
         )
+
+
+def connect(
+    settings: Settings, credentials: FunctionCredentials | None, own_account_id: str | None
+) -> tuple[SdkConnector, SdkDirectory]:
+    """The SDK adapters for one invocation: the account connector and the Resource Directory."""
+    credential = credential_client(credentials)
+    return SdkConnector(settings, credential, own_account_id), SdkDirectory(settings, credential)

@@ -1,14 +1,18 @@
-"""Deployment settings, read from the environment once per invocation.
+"""Deployment settings, read from the environment once per invocation: the only module that reads it.
 
-The variable names are a public contract (README, s.yaml): extend, never rename.
+The variable names are a public contract (README, s.yaml): extend, never rename. Any unusable value raises
+:class:`SettingsError` (a :class:`~emr_bootstrap.errors.ConfigurationError`) naming the variable, before any call.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from emr_bootstrap.errors import SettingsError
+from emr_bootstrap.timing import ReconcileSettings
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -20,6 +24,7 @@ MEMBER_ROLE_VAR = "EMR_BOOTSTRAP_MEMBER_ROLE"
 MAX_ATTEMPTS_VAR = "EMR_BOOTSTRAP_MAX_ATTEMPTS"
 MAX_CONCURRENT_ACCOUNTS_VAR = "EMR_BOOTSTRAP_MAX_CONCURRENT_ACCOUNTS"
 PROPAGATION_TIMEOUT_VAR = "EMR_BOOTSTRAP_PROPAGATION_TIMEOUT_S"
+DEADLINE_MARGIN_VAR = "EMR_BOOTSTRAP_DEADLINE_MARGIN_S"
 
 # The real global endpoints (alibaba-api.md §1.1, §3, §4).
 DEFAULT_RAM_ENDPOINT = "ram.aliyuncs.com"
@@ -32,13 +37,7 @@ _HOST_PORT = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 _ROLE_NAME = re.compile(r"^[A-Za-z0-9.-]{1,64}$")
 
 
-class SettingsError(ValueError):
-    """An environment variable has a value the function cannot use."""
-
-    def __init__(self, variable: str, value: str, rule: str) -> None:
-        super().__init__(f"{variable}={value!r}: {rule}")
-        self.variable = variable
-        self.rule = rule
+__all__ = ["Endpoint", "Settings", "SettingsError", "parse_endpoint", "positive_seconds", "whole_number"]
 
 
 def whole_number(env: Mapping[str, str], variable: str, default: int, low: int, high: int | None = None) -> int:
@@ -96,14 +95,20 @@ class Settings:
     member_role: str
     connect_timeout_ms: int = 5_000
     read_timeout_ms: int = 10_000
-    # Attempts per SDK call for throttling, 5xx and connection errors (the first try included).
+    # Calls per SDK call for throttling, 5xx and connection errors, the first try included.
     max_attempts: int = 5
+    reconcile: ReconcileSettings = field(default_factory=ReconcileSettings)
+    # Time kept free at the end of an invocation for the accounts already started; None: derived from the
+    # propagation timeout and the function's timeout (see deadline_margin_s).
+    deadline_margin_override_s: float | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         member_role = env.get(MEMBER_ROLE_VAR, "").strip() or DEFAULT_MEMBER_ROLE
         if not _ROLE_NAME.match(member_role):
             raise SettingsError(MEMBER_ROLE_VAR, member_role, "must be a RAM role name: 1-64 of A-Z a-z 0-9 . -")
+        defaults = ReconcileSettings()
+        margin = positive_seconds(env, DEADLINE_MARGIN_VAR, 1.0) if env.get(DEADLINE_MARGIN_VAR, "").strip() else None
         return cls(
             ram=parse_endpoint(RAM_ENDPOINT_VAR, env.get(RAM_ENDPOINT_VAR) or DEFAULT_RAM_ENDPOINT),
             sts=parse_endpoint(STS_ENDPOINT_VAR, env.get(STS_ENDPOINT_VAR) or DEFAULT_STS_ENDPOINT),
@@ -113,4 +118,18 @@ class Settings:
             ),
             member_role=member_role,
             max_attempts=whole_number(env, MAX_ATTEMPTS_VAR, cls.max_attempts, 1, 20),
+            reconcile=ReconcileSettings(
+                max_concurrent_accounts=whole_number(
+                    env, MAX_CONCURRENT_ACCOUNTS_VAR, defaults.max_concurrent_accounts, low=1
+                ),
+                propagation_timeout_s=positive_seconds(env, PROPAGATION_TIMEOUT_VAR, defaults.propagation_timeout_s),
+            ),
+            deadline_margin_override_s=margin,
         )
+
+    def deadline_margin_s(self, timeout_s: float) -> float:
+        """How early before the deadline to stop starting accounts: enough for a started account to wait out
+        RAM's propagation, but never more than half the invocation."""
+        if self.deadline_margin_override_s is not None:
+            return self.deadline_margin_override_s
+        return min(self.reconcile.propagation_timeout_s + 5.0, timeout_s / 2)

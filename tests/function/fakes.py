@@ -5,17 +5,28 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from emr_bootstrap.catalog import load_catalog
 from emr_bootstrap.cloud import (
     POLICY_ALREADY_ATTACHED,
     POLICY_NOT_FOUND,
     ROLE_EXISTS,
     ROLE_NOT_FOUND,
+    AccountInfo,
     AttachedPolicy,
     CloudError,
     RoleState,
 )
-from emr_bootstrap.reconcile import ReconcileSettings
+from emr_bootstrap.codes import ACCOUNT_NOT_FOUND
+from emr_bootstrap.reconcile import Reconciler
+from emr_bootstrap.timing import ReconcileSettings
+
+if TYPE_CHECKING:
+    from emr_bootstrap.catalog import Catalog, RoleSpec
+    from emr_bootstrap.request import BootstrapRequest, Mode, Strategy
+    from emr_bootstrap.result import AccountResult, Result
+    from emr_bootstrap.timing import Deadline
 
 WRITE_ACTIONS = ("CreateRole", "AttachPolicyToRole", "UpdateRole")
 
@@ -170,20 +181,79 @@ class FakeRam:
 
 
 class FakeConnector:
-    """Opens :class:`FakeRam` per account; ``unreachable`` maps account IDs to the CloudError AssumeRole raises."""
+    """Opens :class:`FakeRam` per account; ``unreachable`` maps account IDs to the CloudError AssumeRole raises.
 
-    def __init__(self, accounts: dict[str, FakeRam] | None = None) -> None:
+    ``opened`` records each session: the account and the role names it was scoped to; ``modes`` the session mode.
+    """
+
+    def __init__(self, accounts: dict[str, FakeRam] | None = None, own_account_id: str = "1999999999999999") -> None:
         self.accounts = accounts or {}
         self.unreachable: dict[str, Exception] = {}
         self.opened: list[tuple[str, list[str]]] = []
+        self.modes: list[Mode] = []
+        self.own = own_account_id
         self._lock = threading.Lock()
 
-    def ram_for(self, account_id: str, role_names: list[str]) -> FakeRam:
+    def own_account_id(self) -> str:
+        return self.own
+
+    def ram_for(self, account_id: str, roles: tuple[RoleSpec, ...], mode: Mode) -> FakeRam:
         with self._lock:
-            self.opened.append((account_id, list(role_names)))
+            self.opened.append((account_id, [spec.name for spec in roles]))
+            self.modes.append(mode)
             if account_id in self.unreachable:
                 raise self.unreachable[account_id]
             return self.accounts.setdefault(account_id, FakeRam(account_id))
+
+
+class FakeDirectory:
+    """The Resource Directory: every account is an active member unless ``statuses`` or ``missing`` say not."""
+
+    def __init__(self) -> None:
+        self.statuses: dict[str, str] = {}
+        self.missing: set[str] = set()
+        self.fail: dict[str, CloudError] = {}
+        self.asked: list[str] = []
+        self._lock = threading.Lock()
+
+    def get_account(self, account_id: str) -> AccountInfo:
+        with self._lock:
+            self.asked.append(account_id)
+        if account_id in self.fail:
+            raise self.fail[account_id]
+        if account_id in self.missing:
+            raise CloudError(ACCOUNT_NOT_FOUND, f"The specified account does not exist: {account_id}.", status=404)
+        return AccountInfo(account_id, self.statuses.get(account_id, "CreateSuccess"))
+
+
+def bootstrap(
+    request: BootstrapRequest,
+    connector: FakeConnector,
+    *,
+    request_id: str,
+    settings: ReconcileSettings | None = None,
+    directory: FakeDirectory | None = None,
+    catalog: Catalog | None = None,
+    deadline: Deadline | None = None,
+) -> Result:
+    """The core over fakes: a :class:`Reconciler` run, every account an active member unless told otherwise."""
+    reconciler = Reconciler(
+        connector, directory or FakeDirectory(), catalog=catalog or load_catalog(), settings=settings or fast_settings()
+    )
+    return reconciler.run(request, request_id=request_id, deadline=deadline)
+
+
+def reconcile_account(
+    account_id: str,
+    request: BootstrapRequest,
+    connector: FakeConnector,
+    *,
+    strategy: Strategy,
+    settings: ReconcileSettings,
+    catalog: Catalog | None = None,
+) -> AccountResult:
+    reconciler = Reconciler(connector, FakeDirectory(), catalog=catalog or load_catalog(), settings=settings)
+    return reconciler.account(account_id, request, strategy=strategy)
 
 
 class FakeClock:

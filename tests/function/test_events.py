@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from emr_bootstrap.errors import InvalidRequest
 from emr_bootstrap.events import (
     MAX_EVENT_BYTES,
     DirectInvocation,
@@ -370,9 +371,11 @@ def test_json_scalar_is_rejected_naming_its_type(raw: bytes, kind: str) -> None:
         parse_trigger(raw)
 
 
-def test_every_failure_is_an_invalid_event_and_a_value_error() -> None:
+def test_every_failure_is_an_invalid_event_and_an_invalid_request_naming_the_event() -> None:
     for cls in (EventTooLarge, EventNotUtf8, EventNotJson, UnrecognizedEvent, MalformedCloudEvent, MalformedHttpEvent):
-        assert issubclass(cls, InvalidEvent) and issubclass(cls, ValueError)
+        assert issubclass(cls, InvalidEvent) and issubclass(cls, InvalidRequest)
+        error = cls("why")
+        assert (error.field, error.rule, error.reason) == ("event", cls.__name__, "why")
 
 
 def test_importing_events_loads_only_the_standard_library() -> None:

@@ -10,10 +10,9 @@ from types import SimpleNamespace
 
 import pytest
 from emr_bootstrap.logs import REDACTED, configure_logging, get_logger
-from emr_bootstrap.reconcile import bootstrap
 from emr_bootstrap.request import parse_request
 
-from tests.function.fakes import FakeConnector, fast_settings
+from tests.function.fakes import FakeConnector, bootstrap, fast_settings
 
 
 @pytest.fixture

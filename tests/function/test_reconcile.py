@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 import pytest
 from emr_bootstrap.catalog import load_catalog
 from emr_bootstrap.cloud import NO_PERMISSION, AttachedPolicy, CloudError, RoleState
-from emr_bootstrap.reconcile import ReconcileSettings, bootstrap, reconcile_account
 from emr_bootstrap.request import BootstrapRequest, parse_request
-from emr_bootstrap.settings import SettingsError
+from emr_bootstrap.settings import Settings, SettingsError
+from emr_bootstrap.timing import ReconcileSettings
 
-from tests.function.fakes import FakeClock, FakeConnector, FakeRam, fast_settings
+from tests.function.fakes import FakeClock, FakeConnector, FakeRam, bootstrap, fast_settings, reconcile_account
 
 if TYPE_CHECKING:
     from emr_bootstrap.result import Result, RoleResult
@@ -407,7 +407,7 @@ def test_unreachable_account_is_failed_with_access_role_missing_and_others_still
     assert failed.error.hint and "EMR_BOOTSTRAP_MEMBER_ROLE" in failed.error.hint
     assert failed.error.request_id == "STS-1"
     summary = result.to_dict()["summary"]
-    assert summary["accountStatus"] == {"succeeded": 1, "failed": 1, "skipped": 0}
+    assert summary["accountStatus"] == {"succeeded": 1, "failed": 1, "skipped": 0, "not-attempted": 0}
 
 
 def test_sdk_adapters_access_role_missing_code_keeps_its_hint() -> None:
@@ -431,19 +431,17 @@ def test_an_unexpected_bug_in_one_role_is_reported_as_internal_error_without_its
 def test_reconcile_account_with_every_role_replaced_is_skipped() -> None:
     narrowed = BootstrapRequest(account_ids=(ACCOUNT,), roles=("AliyunECSInstanceForEMRRole",), custom_ecs_role="Mine")
     connector = FakeConnector()
-    account = reconcile_account(
-        ACCOUNT, narrowed, connector, catalog=CATALOG, settings=fast_settings(), strategy="read-first"
-    )
+    account = reconcile_account(ACCOUNT, narrowed, connector, settings=fast_settings(), strategy="read-first")
     assert account.status == "skipped" and connector.opened == []
     assert [role.outcome for role in account.roles] == ["skipped"]
 
 
 def test_settings_from_env_reads_concurrency_and_deadline() -> None:
-    settings = ReconcileSettings.from_env(
+    settings = Settings.from_env(
         {"EMR_BOOTSTRAP_MAX_CONCURRENT_ACCOUNTS": "4", "EMR_BOOTSTRAP_PROPAGATION_TIMEOUT_S": "7.5"}
-    )
+    ).reconcile
     assert (settings.max_concurrent_accounts, settings.propagation_timeout_s) == (4, 7.5)
-    assert ReconcileSettings.from_env({}) == ReconcileSettings()
+    assert Settings.from_env({}).reconcile == ReconcileSettings()
 
 
 @pytest.mark.parametrize(
@@ -458,4 +456,4 @@ def test_settings_from_env_reads_concurrency_and_deadline() -> None:
 )
 def test_settings_from_env_rejects_unusable_values_naming_the_variable(env: dict[str, str], variable: str) -> None:
     with pytest.raises(SettingsError, match=variable):
-        ReconcileSettings.from_env(env)
+        Settings.from_env(env)

@@ -73,7 +73,7 @@ def test_result_serialises_with_the_public_field_names_and_counts() -> None:
         "requestId": "REQ",
     }
     assert data["summary"]["roleOutcomes"]["created"] == 1 and data["summary"]["roleOutcomes"]["failed"] == 1
-    assert data["summary"]["accountStatus"] == {"succeeded": 0, "failed": 1, "skipped": 0}
+    assert data["summary"]["accountStatus"] == {"succeeded": 0, "failed": 1, "skipped": 0, "not-attempted": 0}
     assert data["summary"]["durationMs"] == 9
 
 

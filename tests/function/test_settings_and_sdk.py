@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import pytest
 from alibabacloud_tea_openapi.exceptions import ClientException, ServerException
-from emr_bootstrap.cloud import CloudError
-from emr_bootstrap.sdk import ENDPOINT_UNREACHABLE, FunctionCredentials, member_session_policy, to_cloud_error
+from emr_bootstrap.catalog import load_catalog
+from emr_bootstrap.codes import ENDPOINT_UNREACHABLE
+from emr_bootstrap.credentials import FunctionCredentials
+from emr_bootstrap.sdk import member_session_policy, to_cloud_error
 from emr_bootstrap.settings import Endpoint, Settings, SettingsError, parse_endpoint
+
+if TYPE_CHECKING:
+    from emr_bootstrap.catalog import RoleSpec
 
 
 def test_endpoints_default_to_the_real_global_ones() -> None:
@@ -56,6 +62,7 @@ def test_credentials_prefer_the_fc_context_over_the_environment() -> None:
 
     creds = FunctionCredentials.from_invocation(context, env)
 
+    assert creds is not None
     assert (creds.access_key_id, creds.security_token) == ("STS.ctx", "tok")
     assert "ctx-secret" not in repr(creds)
 
@@ -69,18 +76,25 @@ def test_python312_context_without_credentials_falls_back_to_the_environment() -
 
     creds = FunctionCredentials.from_invocation(SimpleNamespace(), env)
 
+    assert creds is not None
     assert (creds.access_key_id, creds.security_token) == ("STS.env", "t")
 
 
-def test_missing_credentials_is_an_error_with_a_remedy() -> None:
-    with pytest.raises(CloudError) as caught:
-        FunctionCredentials.from_invocation(None, {})
-    assert caught.value.code == "CredentialsMissing"
-    assert "role" in caught.value.message
+def test_no_runtime_credentials_leaves_the_choice_to_the_default_chain() -> None:
+    assert FunctionCredentials.from_invocation(None, {}) is None
+    assert (
+        FunctionCredentials.from_invocation(SimpleNamespace(credentials=None), {"ALIBABA_CLOUD_ACCESS_KEY_ID": "x"})
+        is None
+    )
+
+
+def specs(*names: str) -> tuple[RoleSpec, ...]:
+    catalog = load_catalog()
+    return tuple(spec for name in names if (spec := catalog.get(name)) is not None)
 
 
 def test_session_policy_allows_only_the_requested_roles_and_their_system_policies() -> None:
-    document = json.loads(member_session_policy("1234567890123456", ["AliyunEMRDefaultRole"]))
+    document = json.loads(member_session_policy("1234567890123456", specs("AliyunEMRDefaultRole"), "write"))
 
     roles, policies = document["Statement"]
     assert roles["Resource"] == ["acs:ram:*:1234567890123456:role/aliyunemrdefaultrole"]
@@ -100,8 +114,8 @@ def test_session_policy_for_every_catalog_role_fits_the_sts_limit() -> None:
         "AliyunEMRManagedCostRole",
         "AliyunECSInstanceForEMRStudioRole",
     ]
-    # AssumeRole rejects a Policy over 2048 bytes (alibaba-api.md §3, InvalidParameter.PolicySize).
-    assert len(member_session_policy("1234567890123456", names).encode()) < 2048
+    # AssumeRole rejects a Policy over 2048 bytes (docs/alibaba-cloud.md §3, InvalidParameter.PolicySize).
+    assert len(member_session_policy("1234567890123456", specs(*names), "repair").encode()) < 2048
 
 
 def test_cloud_errors_keep_the_cloud_code_message_and_request_id() -> None:
@@ -121,12 +135,14 @@ def test_cloud_errors_keep_the_cloud_code_message_and_request_id() -> None:
         409,
         "R-1",
     )
-    assert not error.retryable
+    assert not error.transient
 
 
-def test_server_errors_are_marked_retryable_and_unknown_failures_name_their_type() -> None:
+def test_server_errors_are_transient_and_unknown_failures_name_their_type() -> None:
     server = ServerException(code="ServiceUnavailable", message="busy", status_code=503, request_id="R-2", data={})
-    assert to_cloud_error(server).retryable
+    assert to_cloud_error(server).transient
+    unknown_5xx = ServerException(code="SomethingNew", message="?", status_code=502, request_id="R-3", data={})
+    assert to_cloud_error(unknown_5xx).transient
 
     other = to_cloud_error(ConnectionResetError("peer reset"))
     assert other.code == ENDPOINT_UNREACHABLE

@@ -1,0 +1,116 @@
+"""The application layer: run one job for one invocation.
+
+Every entry point (the FC handlers, and later the HTTP router, the CLI and the sweep) builds a :class:`Job` and an
+:class:`Invocation` and calls :meth:`Application.run`; none of them touches the core or the SDK directly.
+Dependencies are built from :class:`~emr_bootstrap.settings.Settings`, read once per invocation; the SDK is
+imported only when a job needs the cloud, so ignored and invalid events never pay for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from emr_bootstrap.errors import BootstrapError, render_error
+from emr_bootstrap.jobs import BootstrapJob, IgnoredJob, InvalidJob
+from emr_bootstrap.result import Result, ignored, invalid
+from emr_bootstrap.timing import Deadline
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from emr_bootstrap.catalog import Catalog
+    from emr_bootstrap.cloud import AccountConnector, AccountDirectory
+    from emr_bootstrap.credentials import FunctionCredentials
+    from emr_bootstrap.jobs import Job
+    from emr_bootstrap.settings import Settings
+
+log = logging.getLogger("emr_bootstrap.app")
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One invocation as the application sees it, whatever the entry point.
+
+    ``credentials`` are the runtime's (FC context); None means the alibabacloud-credentials default chain.
+    ``timeout_s`` is the invocation's time limit (None: no limit); the deadline is ``started`` plus it.
+    """
+
+    request_id: str
+    started: float = field(default_factory=time.monotonic)
+    timeout_s: float | None = None
+    credentials: FunctionCredentials | None = None
+    own_account_id: str | None = None
+
+
+def sdk_ports(settings: Settings, invocation: Invocation) -> tuple[AccountConnector, AccountDirectory]:
+    """The official-SDK adapters (imported here: the SDK costs most of a cold start)."""
+    from emr_bootstrap.sdk import connect
+
+    return connect(settings, invocation.credentials, invocation.own_account_id)
+
+
+class Application:
+    """Runs jobs. ``env`` is read once, when a job first needs settings; ``ports`` builds the cloud adapters."""
+
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        *,
+        ports: Callable[[Settings, Invocation], tuple[AccountConnector, AccountDirectory]] = sdk_ports,
+        catalog: Catalog | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._env = env
+        self._ports = ports
+        self._catalog = catalog
+        self._clock = clock
+
+    def run(self, job: Job, invocation: Invocation) -> Result:
+        """The job's result. Never raises: anything unexpected becomes a ``failed`` result, logged with the
+        exception type only (its text may carry input)."""
+        try:
+            result = self._run(job, invocation)
+        except Exception as exc:
+            log.error("unexpected error", extra={"requestId": invocation.request_id, "errorType": type(exc).__name__})
+            result = Result("failed", False, invocation.request_id, error=render_error(exc))
+        log.info(
+            "invocation finished",
+            extra={
+                "requestId": invocation.request_id,
+                "outcome": result.status,
+                "durationMs": int((self._clock() - invocation.started) * 1000),
+            },
+        )
+        return result
+
+    def _run(self, job: Job, invocation: Invocation) -> Result:
+        if isinstance(job, InvalidJob):
+            return invalid(job.error, invocation.request_id)
+        if isinstance(job, IgnoredJob):
+            return ignored(job.reason, invocation.request_id)
+        return self._bootstrap(job, invocation)
+
+    def _bootstrap(self, job: BootstrapJob, invocation: Invocation) -> Result:
+        from emr_bootstrap.catalog import load_catalog
+        from emr_bootstrap.reconcile import Reconciler
+        from emr_bootstrap.settings import Settings
+
+        request = job.request
+        try:
+            settings = Settings.from_env(self._env)
+            connector, directory = self._ports(settings, invocation)
+        except BootstrapError as exc:  # settings or credentials: nothing was called
+            return Result("failed", request.dry_run, invocation.request_id, error=render_error(exc))
+        reconcile = settings.reconcile
+        deadline = Deadline.never(reconcile.clock)
+        if invocation.timeout_s is not None:
+            deadline = Deadline(
+                invocation.started + invocation.timeout_s,
+                settings.deadline_margin_s(invocation.timeout_s),
+                reconcile.clock,
+            )
+        reconciler = Reconciler(connector, directory, catalog=self._catalog or load_catalog(), settings=reconcile)
+        return reconciler.run(request, request_id=invocation.request_id, deadline=deadline)

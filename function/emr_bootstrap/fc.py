@@ -1,0 +1,67 @@
+"""The Function Compute side of an invocation: the FC ``context`` read into an :class:`Invocation`, and the
+replies FC expects. Stdlib only; the SDK is never imported here.
+
+FC's Python context has no remaining-time call, so the deadline is the invocation's start plus
+``context.function.timeout`` (docs/function-compute.md §1.2). The function's temporary credentials are on
+``context.credentials`` (python3.10) or in ``ALIBABA_CLOUD_*`` variables (python3.12, §1.3).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from emr_bootstrap import codes
+from emr_bootstrap.app import Invocation
+from emr_bootstrap.credentials import FunctionCredentials
+from emr_bootstrap.errors import EventDeliveryFailed
+from emr_bootstrap.http_event import http_reply
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from emr_bootstrap.jobs import Job
+    from emr_bootstrap.result import Result
+
+
+def invocation(context: Any, env: Mapping[str, str]) -> Invocation:
+    started = time.monotonic()
+    timeout = getattr(getattr(context, "function", None), "timeout", None)
+    timeout_s = float(timeout) if isinstance(timeout, (int, float)) and timeout > 0 else None
+    return Invocation(
+        request_id=str(getattr(context, "request_id", None) or uuid.uuid4()),
+        started=started,
+        timeout_s=timeout_s,
+        credentials=FunctionCredentials.from_invocation(context, env),
+        own_account_id=getattr(context, "account_id", None) or env.get("FC_ACCOUNT_ID") or None,
+    )
+
+
+def transient_failure_codes(result: Result) -> list[str]:
+    """The codes of the failures in ``result`` that a later run may not meet again (empty when none). Accounts
+    not attempted before the deadline count: a retry will attempt them."""
+    problems = [account.error or account.skip for account in result.accounts if account.status != "skipped"]
+    problems += [role.error for account in result.accounts for role in account.roles]
+    return sorted({p.code for p in problems if p is not None and codes.is_transient(p.code)})
+
+
+def event_reply(job: Job, result: Result) -> str:
+    """The handler's reply: the result JSON. A new-account event whose failures may pass raises
+    :class:`EventDeliveryFailed` instead, so that FC's async retry runs the idempotent work again."""
+    from emr_bootstrap.jobs import BootstrapJob
+
+    reply = json.dumps(result.to_dict(), ensure_ascii=False)
+    transient = transient_failure_codes(result)
+    if isinstance(job, BootstrapJob) and job.from_event and transient:
+        raise EventDeliveryFailed(reply)
+    return reply
+
+
+def http_result_reply(result: Result) -> dict[str, Any]:
+    # Processed requests answer 200 even when some accounts failed: the body says which (a multi-status reply).
+    status = {"invalid": 400}.get(result.status, 200)
+    if result.status == "failed" and not result.accounts:
+        status = 500
+    return http_reply(status, result.to_dict())

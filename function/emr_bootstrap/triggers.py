@@ -1,0 +1,122 @@
+"""The typed triggers an FC event can be, and the errors for events that cannot be used (one class per
+failure mode, all of them :class:`~emr_bootstrap.errors.InvalidRequest`). Stdlib only: imported on every cold
+start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+
+from emr_bootstrap.errors import InvalidRequest
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+# ---------------------------------------------------------------------------------------------------- errors
+class InvalidEvent(InvalidRequest):
+    """The event cannot be used. ``reason`` is a sentence for the caller saying what was expected; the result
+    reports it as field ``event`` with the subclass's name as the rule."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("event", type(self).__name__, reason)
+        self.reason = reason
+
+
+class EventTooLarge(InvalidEvent):
+    """The raw event exceeds :data:`MAX_EVENT_BYTES`."""
+
+
+class EventNotUtf8(InvalidEvent):
+    """The raw event bytes are not UTF-8 text."""
+
+
+class EventNotJson(InvalidEvent):
+    """The event text is not JSON."""
+
+
+class UnrecognizedEvent(InvalidEvent):
+    """The event is JSON but matches no trigger shape (scalar, empty batch, ...)."""
+
+
+class MalformedCloudEvent(InvalidEvent):
+    """The event looks like a CloudEvent (or a batch of them) but lacks required parts."""
+
+
+class MalformedHttpEvent(InvalidEvent):
+    """The HTTP trigger envelope, or the request body inside it, cannot be used."""
+
+
+# ---------------------------------------------------------------------------------------------------- triggers
+IgnoredCode: TypeAlias = Literal["unrelated-event", "failed-call", "no-account-id"]
+
+
+@dataclass(frozen=True)
+class IgnoredEvent:
+    """One event of a delivery that asks for no work, and why."""
+
+    event_id: str
+    event_name: str
+    code: IgnoredCode
+    reason: str
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """One account that an ActionTrail record says joined the resource directory."""
+
+    account_id: str
+    event_id: str
+    event_name: str
+    event_time: str
+    found_at: str  # the field path the ID was read from, for the logs (the paths are [U], see module doc)
+
+
+@dataclass(frozen=True)
+class NewAccountEvents:
+    """EventBridge delivered one or more ActionTrail records; ``account_ids`` is deduplicated, in order."""
+
+    account_ids: tuple[str, ...]
+    event_ids: tuple[str, ...]
+    accounts: tuple[NewAccount, ...] = ()
+    ignored: tuple[IgnoredEvent, ...] = ()
+
+
+@dataclass(frozen=True)
+class DirectInvocation:
+    """A direct invocation (``s invoke``, the SDK); ``payload`` is the request, not yet validated."""
+
+    payload: dict[str, Any]
+    # The request's size in bytes as it arrived, for the core's payload limit.
+    size: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class TimerInvocation:
+    """The FC timer trigger fired. ``payload`` is the trigger message string, verbatim (may be empty)."""
+
+    trigger_name: str
+    trigger_time: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class HttpInvocation:
+    """An HTTP trigger request; its body is a direct invocation payload.
+
+    ``headers`` have lower-cased names (HTTP names are case-insensitive); several values arrive comma-joined
+    (function-compute.md §2.1).
+    """
+
+    method: str
+    path: str
+    body_payload: dict[str, Any]
+    headers: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
+    request_id: str = ""
+    source_ip: str = ""
+    # The body's size in bytes (after base64 decoding), for the core's payload limit.
+    size: int = field(default=0, compare=False)
+
+
+Trigger: TypeAlias = NewAccountEvents | DirectInvocation | TimerInvocation | HttpInvocation
