@@ -97,7 +97,7 @@ class _RetriedCodes(list[str]):
         return isinstance(code, str) and codes.sdk_retries(code)
 
 
-def retry_options(max_attempts: int) -> RetryOptions:
+def retry_options(max_attempts: int, backoff_ms: int = 200) -> RetryOptions:
     # RuntimeOptions.autoretry is ignored by tea-openapi 0.4.6; only Config.retry_options is honoured. darabonba's
     # maxAttempts counts the first try (DaraCore.should_retry: retry while retries_attempted < maxAttempts), so N
     # attempts are N calls. Full jitter spreads the retries of concurrent workers.
@@ -109,8 +109,8 @@ def retry_options(max_attempts: int) -> RetryOptions:
                     "maxAttempts": max_attempts,
                     "errorCode": _RetriedCodes(sorted(c for c in codes.CODES if codes.sdk_retries(c))),
                     "exception": list(RETRYABLE_EXCEPTIONS),
-                    "backoff": {"policy": "FullJitter", "period": 200, "cap": 3000},
-                    "maxDelay": 5000,
+                    "backoff": {"policy": "FullJitter", "period": backoff_ms, "cap": 15 * backoff_ms},
+                    "maxDelay": 25 * backoff_ms,
                 }
             ],
         }
@@ -124,7 +124,7 @@ def _openapi_config(settings: Settings, endpoint: Endpoint, credential: Credenti
         protocol=endpoint.protocol,
         connect_timeout=settings.connect_timeout_ms,
         read_timeout=settings.read_timeout_ms,
-        retry_options=retry_options(settings.max_attempts),
+        retry_options=retry_options(settings.max_attempts, settings.retry_backoff_ms),
     )
 
 

@@ -25,6 +25,7 @@ MAX_ATTEMPTS_VAR = "EMR_BOOTSTRAP_MAX_ATTEMPTS"
 MAX_CONCURRENT_ACCOUNTS_VAR = "EMR_BOOTSTRAP_MAX_CONCURRENT_ACCOUNTS"
 PROPAGATION_TIMEOUT_VAR = "EMR_BOOTSTRAP_PROPAGATION_TIMEOUT_S"
 DEADLINE_MARGIN_VAR = "EMR_BOOTSTRAP_DEADLINE_MARGIN_S"
+RETRY_BACKOFF_VAR = "EMR_BOOTSTRAP_RETRY_BACKOFF_MS"
 
 # The real global endpoints (alibaba-api.md §1.1, §3, §4).
 DEFAULT_RAM_ENDPOINT = "ram.aliyuncs.com"
@@ -97,6 +98,8 @@ class Settings:
     read_timeout_ms: int = 10_000
     # Calls per SDK call for throttling, 5xx and connection errors, the first try included.
     max_attempts: int = 5
+    # Base of the SDK's jittered exponential backoff between attempts (capped at 15 times the base).
+    retry_backoff_ms: int = 200
     reconcile: ReconcileSettings = field(default_factory=ReconcileSettings)
     # Time kept free at the end of an invocation for the accounts already started; None: derived from the
     # propagation timeout and the function's timeout (see deadline_margin_s).
@@ -118,6 +121,7 @@ class Settings:
             ),
             member_role=member_role,
             max_attempts=whole_number(env, MAX_ATTEMPTS_VAR, cls.max_attempts, 1, 20),
+            retry_backoff_ms=whole_number(env, RETRY_BACKOFF_VAR, cls.retry_backoff_ms, 1, 10_000),
             reconcile=ReconcileSettings(
                 max_concurrent_accounts=whole_number(
                     env, MAX_CONCURRENT_ACCOUNTS_VAR, defaults.max_concurrent_accounts, low=1
