@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from emulator.state import Account, Cloud
 
 NO_PERMISSION_MESSAGE = "You are not authorized to do this action. You should be authorized by RAM."
-# Unconfirmed: the PolicyType reported when only the session policy denies (alibaba-api.md §1.2 lists
+# Unconfirmed: the PolicyType reported when only the session policy denies (docs/alibaba-cloud.md §1.2 lists
 # AccountLevelIdentityBasedPolicy as an example value).
 IDENTITY_POLICY_TYPE = "AccountLevelIdentityBasedPolicy"
 SESSION_POLICY_TYPE = "SessionPolicy"

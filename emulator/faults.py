@@ -14,7 +14,7 @@ from typing import Any
 
 from emulator.errors import ApiError
 
-# Published per-account quotas (issue #2; AssumeRole: 6,000/min per account, alibaba-api.md §1.4).
+# Published per-account quotas (issue #2; AssumeRole: 6,000/min per account, docs/alibaba-cloud.md §1.4).
 PUBLISHED_QUOTAS_PER_SECOND: dict[str, float] = {
     "CreateRole": 20.0,
     "AttachPolicyToRole": 10.0,
@@ -22,7 +22,7 @@ PUBLISHED_QUOTAS_PER_SECOND: dict[str, float] = {
     "ListPoliciesForRole": 100.0,
     "AssumeRole": 100.0,
 }
-# Unconfirmed: RAM's throttling status. 400 is what 128 catalogued APIs use (alibaba-api.md §1.3).
+# Unconfirmed: RAM's throttling status. 400 is what 128 catalogued APIs use (docs/alibaba-cloud.md §1.3).
 DEFAULT_THROTTLE_STATUS = 400
 THROTTLE_CODE = "Throttling.User"
 THROTTLE_MESSAGE = "Request was denied due to user flow control."

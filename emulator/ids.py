@@ -30,7 +30,7 @@ def access_key_id() -> str:
 
 
 def sts_access_key_id() -> str:
-    """Temporary keys start with ``STS.`` (alibaba-api.md §3 response example)."""
+    """Temporary keys start with ``STS.`` (docs/alibaba-cloud.md §3 response example)."""
     return "STS." + _alnum(21)
 
 

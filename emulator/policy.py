@@ -7,7 +7,7 @@ Sources (tags used in the comments below):
 - [ELEM]   RAM "Permission policy elements", https://www.alibabacloud.com/help/en/doc-detail/93738.htm
 - [SYNTAX] RAM "Policy structure and syntax", https://www.alibabacloud.com/help/document_detail/93739.html
 - [EVAL]   RAM "How RAM evaluates policies", https://help.aliyun.com/en/ram/policy-evaluation-process
-- [REF]    ../shared/reference/alibaba-api.md, sections 1.3 (errors), 2.3 (policy language), 2.4 (ARNs), 3 (STS)
+- [REF]    docs/alibaba-cloud.md (this repository), sections 1.3 (errors), 2.3 (policy language), 2.4 (ARNs), 3 (STS)
 
 Behaviour no source states is marked "unconfirmed" where it is decided.
 """

@@ -46,7 +46,7 @@ class Context:
     def require(self, name: str) -> str:
         value = self.params.get(name)
         if value is None:
-            # Unconfirmed code shape; RM documents MissingParameter.AccountId (alibaba-api.md §4).
+            # Unconfirmed code shape; RM documents MissingParameter.AccountId (docs/alibaba-cloud.md §4).
             raise ApiError(
                 400,
                 f"MissingParameter.{name}",

@@ -27,7 +27,7 @@ class Account:
     account_id: str
     display_name: str
     account_name: str
-    status: str  # CreateSuccess | InviteSuccess | PromoteVerifying | ... (alibaba-api.md §4)
+    status: str  # CreateSuccess | InviteSuccess | PromoteVerifying | ... (docs/alibaba-cloud.md §4)
     type: str  # ResourceAccount | CloudAccount
     join_method: str  # created | invited
     join_time: float

@@ -40,7 +40,7 @@ def signed_v3_headers(
     token: str | None = None,
     nonce: str | None = None,
 ) -> dict[str, str]:
-    """Headers of a POST / signed with ACS3-HMAC-SHA256 the way tea-openapi signs (alibaba-api.md §5.1).
+    """Headers of a POST / signed with ACS3-HMAC-SHA256 the way tea-openapi signs (docs/alibaba-cloud.md §5.1).
 
     Written apart from :mod:`emulator.signing` so raw-HTTP tests and the benchmark check the verifier against an
     independent signer.

@@ -1,4 +1,4 @@
-"""RAM's error codes, statuses and messages (alibaba-api.md §1.3: RM-mirror and legacy RAM docs)."""
+"""RAM's error codes, statuses and messages (docs/alibaba-cloud.md §1.3: RM-mirror and legacy RAM docs)."""
 
 from __future__ import annotations
 

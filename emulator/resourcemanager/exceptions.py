@@ -1,4 +1,4 @@
-"""Resource Manager's error codes ([META-RM] errorCodes, alibaba-api.md §4)."""
+"""Resource Manager's error codes ([META-RM] errorCodes, docs/alibaba-cloud.md §4)."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ ACCESS_ROLE_DESCRIPTION = "The management account of the resource directory uses
 
 
 def access_role_trust(management_account_id: str) -> str:
-    """The member trusts the management account (alibaba-api.md §3.1; exact document unconfirmed)."""
+    """The member trusts the management account (docs/alibaba-cloud.md §3.1; exact document unconfirmed)."""
     statement = {
         "Action": "sts:AssumeRole",
         "Effect": "Allow",

@@ -26,7 +26,7 @@ def resource(ctx: Context, account_id: str) -> str:
 
 
 def directory_of(ctx: Context) -> str:
-    """Only the directory's management account may manage members (alibaba-api.md §4)."""
+    """Only the directory's management account may manage members (docs/alibaba-cloud.md §4)."""
     account = ctx.account
     if not account.is_management or account.resource_directory_id is None:
         raise err.directory_not_enabled()

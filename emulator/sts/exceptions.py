@@ -1,4 +1,4 @@
-"""STS's error codes, statuses and messages ([META-STS] errorCodes, alibaba-api.md §3)."""
+"""STS's error codes, statuses and messages ([META-STS] errorCodes, docs/alibaba-cloud.md §3)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from emulator.ram.entities import Role
     from emulator.state import Cloud
 
-# alibaba-api.md §3: 2-64 chars of letters, digits and . @ - _ (older docs: 2-32).
+# docs/alibaba-cloud.md §3: 2-64 chars of letters, digits and . @ - _ (older docs: 2-32).
 SESSION_NAME = re.compile(r"^[A-Za-z0-9.@_\-]{2,64}$")
 EXTERNAL_ID = re.compile(r"^[\w+=,.@:/\-]{2,1224}$")
 MIN_DURATION_SECONDS = 900

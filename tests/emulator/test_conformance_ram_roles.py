@@ -1,4 +1,7 @@
-"""RAM role actions through the official SDK: success shapes and each documented error code (alibaba-api.md §1.3)."""
+"""RAM role actions through the official SDK: success shapes and each documented error code.
+
+Source: docs/alibaba-cloud.md §1.3.
+"""
 
 from __future__ import annotations
 
@@ -199,7 +202,7 @@ def test_attachment_errors(ram) -> None:
 
 
 def test_a_role_over_its_system_policy_quota_is_limit_exceeded(emulator: Emulator, ram) -> None:
-    # RAM limits: 20 system policies per role (alibaba-api.md §1.4).
+    # RAM limits: 20 system policies per role (docs/alibaba-cloud.md §1.4).
     assert ram_limits.MAX_SYSTEM_POLICIES_PER_ROLE == 20
     name = unique()
     create(ram, name)

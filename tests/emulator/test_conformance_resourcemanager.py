@@ -1,4 +1,7 @@
-"""Resource Manager through the SDK: CreateResourceAccount, ListAccounts paging, GetAccount (alibaba-api.md §4)."""
+"""Resource Manager through the SDK: CreateResourceAccount, ListAccounts paging, GetAccount.
+
+Source: docs/alibaba-cloud.md §4.
+"""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Sources: RAM policy elements https://www.alibabacloud.com/help/en/doc-detail/93738.htm, policy structure and
 syntax https://www.alibabacloud.com/help/document_detail/93739.html, policy evaluation
-https://help.aliyun.com/en/ram/policy-evaluation-process, and ../shared/reference/alibaba-api.md.
+https://help.aliyun.com/en/ram/policy-evaluation-process, and docs/alibaba-cloud.md ([REF]).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Role-name rules (alibaba-api.md §1.3: 1-64 of letters, digits, '.' and '-') as properties of the validator,
+"""Role-name rules (docs/alibaba-cloud.md §1.3: 1-64 of letters, digits, '.' and '-') as properties of the validator,
 plus SDK checks that the wire applies the same validator."""
 
 from __future__ import annotations
