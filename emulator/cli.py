@@ -9,9 +9,9 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from emulator.faults import SERVER_ERRORS
+from emulator.core.faults import SERVER_ERRORS
+from emulator.core.server import LOOPBACK
 from emulator.harness import Emulator
-from emulator.server import LOOPBACK
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -6,16 +6,16 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from emulator import clock, policy
-from emulator.app import App
-from emulator.calllog import CallLog, CallRecord
-from emulator.faults import FAULT_FIELDS, Faults
+from emulator.core import clock, policy
+from emulator.core.app import App
+from emulator.core.calllog import CallLog, CallRecord
+from emulator.core.faults import FAULT_FIELDS, Faults
+from emulator.core.server import LOOPBACK, EmulatorHTTPServer
+from emulator.core.state import Account, Cloud
+from emulator.core.store import Store
 from emulator.ram.entities import attachment_key
 from emulator.ram.models import RamBackend
 from emulator.resourcemanager import models as directory
-from emulator.server import LOOPBACK, EmulatorHTTPServer
-from emulator.state import Account, Cloud
-from emulator.store import Store
 from emulator.sts import models as sts_models
 
 if TYPE_CHECKING:

@@ -42,7 +42,7 @@ def signed_v3_headers(
 ) -> dict[str, str]:
     """Headers of a POST / signed with ACS3-HMAC-SHA256 the way tea-openapi signs (docs/alibaba-cloud.md §5.1).
 
-    Written apart from :mod:`emulator.signing` so raw-HTTP tests and the benchmark check the verifier against an
+    Written apart from :mod:`emulator.core.signing` so raw-HTTP tests and the benchmark check the verifier against an
     independent signer.
     """
     empty_hash = hashlib.sha256(b"").hexdigest()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from emulator.errors import ApiError
+from emulator.core.errors import ApiError
 
 ROLE_NAME_MAX = 64
 ROLE_NAME_CHARS = re.compile(r"^[A-Za-z0-9.\-]*$")

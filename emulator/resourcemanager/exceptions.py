@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from emulator.errors import ApiError
+from emulator.core.errors import ApiError
 
 
 def directory_not_enabled() -> ApiError:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from emulator import clock
+from emulator.core import clock
+from emulator.core.state import ROOT_FOLDER_ID, Account
 from emulator.ram.models import RamBackend
-from emulator.state import ROOT_FOLDER_ID, Account
 
 if TYPE_CHECKING:
-    from emulator.policy import SystemPolicy
-    from emulator.state import Cloud
+    from emulator.core.policy import SystemPolicy
+    from emulator.core.state import Cloud
 
 ACCESS_ROLE_NAME = "ResourceDirectoryAccountAccessRole"
 ACCESS_ROLE_POLICY = "AdministratorAccess"

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from emulator import clock
+from emulator.core import clock
+from emulator.core.service import Service
 from emulator.resourcemanager import exceptions as err
 from emulator.resourcemanager import models
-from emulator.service import Service
 
 if TYPE_CHECKING:
-    from emulator.service import Context, Handler
-    from emulator.state import Account
+    from emulator.core.service import Context, Handler
+    from emulator.core.state import Account
 
 VERSION = "2020-03-31"
 PAGE_SIZE_RANGE = (1, 100)

@@ -6,14 +6,14 @@ import json
 import re
 from typing import TYPE_CHECKING
 
-from emulator import ids, policy
-from emulator.state import SessionToken
+from emulator.core import ids, policy
+from emulator.core.state import SessionToken
 from emulator.sts import exceptions as err
 
 if TYPE_CHECKING:
-    from emulator.identity import Caller
+    from emulator.core.identity import Caller
+    from emulator.core.state import Cloud
     from emulator.ram.entities import Role
-    from emulator.state import Cloud
 
 # docs/alibaba-cloud.md §3: 2-64 chars of letters, digits and . @ - _ (older docs: 2-32).
 SESSION_NAME = re.compile(r"^[A-Za-z0-9.@_\-]{2,64}$")

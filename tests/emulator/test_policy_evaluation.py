@@ -1,4 +1,4 @@
-"""Scenario tests for emulator.policy: parsing, evaluation, sessions, trust policies.
+"""Scenario tests for emulator.core.policy: parsing, evaluation, sessions, trust policies.
 
 Sources: RAM policy elements https://www.alibabacloud.com/help/en/doc-detail/93738.htm, policy structure and
 syntax https://www.alibabacloud.com/help/document_detail/93739.html, policy evaluation
@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from emulator.errors import ApiError
-from emulator.policy import (
+from emulator.core.errors import ApiError
+from emulator.core.policy import (
     Decision,
     Principal,
     evaluate,

@@ -1,4 +1,4 @@
-"""Property tests (hypothesis) for emulator.policy."""
+"""Property tests (hypothesis) for emulator.core.policy."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emulator.errors import ApiError
-from emulator.policy import (
+from emulator.core.errors import ApiError
+from emulator.core.policy import (
     Principal,
     evaluate,
     evaluate_session,

@@ -11,7 +11,7 @@ from alibabacloud_ram20150501 import models as ram_models
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emulator.errors import ApiError
+from emulator.core.errors import ApiError
 from emulator.ram import validation
 from emulator.testing import Emulator, trust_for_service
 from tests.emulator import sdk

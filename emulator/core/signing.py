@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus
 
-from emulator.errors import ApiError
+from emulator.core.errors import ApiError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from emulator.request import WireRequest
+    from emulator.core.request import WireRequest
 
 V3_ALGORITHM = "ACS3-HMAC-SHA256"
 _ALWAYS_SIGNED = frozenset({"host", "content-type"})

@@ -1,6 +1,6 @@
 """Dispatch one request: pick the service and action, authenticate, apply faults, run, shape the reply.
 
-Transport-free so it can be exercised without sockets; :mod:`emulator.server` feeds it HTTP requests.
+Transport-free so it can be exercised without sockets; :mod:`emulator.core.server` feeds it HTTP requests.
 """
 
 from __future__ import annotations
@@ -11,19 +11,19 @@ import traceback
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from emulator import clock, identity, ids, policy, signing
-from emulator.calllog import CallLog, CallRecord, redact
-from emulator.errors import ApiError
-from emulator.faults import DroppedConnection, Faults, Throttled
+from emulator.core import clock, identity, ids, policy, signing
+from emulator.core.calllog import CallLog, CallRecord, redact
+from emulator.core.errors import ApiError
+from emulator.core.faults import DroppedConnection, Faults, Throttled
+from emulator.core.service import Context, Service
 from emulator.ram.responses import SERVICE as RAM
 from emulator.resourcemanager.responses import SERVICE as RESOURCE_MANAGER
-from emulator.service import Context, Service
 from emulator.sts.responses import SERVICE as STS
 
 if TYPE_CHECKING:
-    from emulator.identity import Caller
-    from emulator.request import WireRequest
-    from emulator.state import Cloud
+    from emulator.core.identity import Caller
+    from emulator.core.request import WireRequest
+    from emulator.core.state import Cloud
 
 SERVICES: dict[str, Service] = {s.version: s for s in (RAM, STS, RESOURCE_MANAGER)}
 GATEWAY_HOST_ID = "aliyuncs.com"

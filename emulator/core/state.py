@@ -6,12 +6,12 @@ import threading
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
-from emulator import clock, ids
+from emulator.core import clock, ids
+from emulator.core.store import KIND_ACCESS_KEY, KIND_ACCOUNT, KIND_TOKEN
 from emulator.ram.entities import CustomPolicy, Role, User
-from emulator.store import KIND_ACCESS_KEY, KIND_ACCOUNT, KIND_TOKEN
 
 if TYPE_CHECKING:
-    from emulator.store import Store
+    from emulator.core.store import Store
 
 # A fixed, realistic 16-digit id so demos and tests can hard-code it.
 MANAGEMENT_ACCOUNT_ID = "1000000000000001"

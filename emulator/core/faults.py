@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from emulator.errors import ApiError
+from emulator.core.errors import ApiError
 
 # Published per-account quotas (issue #2; AssumeRole: 6,000/min per account, docs/alibaba-cloud.md §1.4).
 PUBLISHED_QUOTAS_PER_SECOND: dict[str, float] = {

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from emulator import clock
-from emulator.errors import ApiError
+from emulator.core import clock
+from emulator.core.errors import ApiError
 
 if TYPE_CHECKING:
-    from emulator.state import Cloud
+    from emulator.core.state import Cloud
 
 CallerKind = Literal["root", "user", "role"]
 
