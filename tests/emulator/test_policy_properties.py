@@ -155,7 +155,7 @@ def test_parsing_arbitrary_text_only_ever_raises_api_error(text: str) -> None:
         result = parse_policy_document(text, param="PolicyDocument", max_length=200)
     except ApiError as error:
         assert (error.status, error.code) in {
-            (409, "MalformedPolicyDocument"),
+            (400, "MalformedPolicyDocument"),
             (400, "InvalidParameter.PolicyDocument.Length"),
         }
     else:

@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 
 MALFORMED_CODE = "MalformedPolicyDocument"
 MALFORMED_MESSAGE = "The policy format is invalid."
-# [REF] 1.3: 409 per the Resource Manager mirror of the RAM role APIs; the legacy Japanese CreateRole page
-# says 400. We follow the newer source.
-MALFORMED_STATUS = 409
+# [REF] 1.3: 400, as the legacy RAM UpdateRole/CreateRole API docs say
+# (https://help-w.com/aliyun/aliyunqi/1523801005.html); an earlier reading of the RM mirror gave 409.
+MALFORMED_STATUS = 400
 # [REF] 3: "The size of Policy must be smaller than 2048 bytes."
 SESSION_POLICY_MAX_BYTES = 2048
 
@@ -52,7 +52,7 @@ def parse_policy_document(text: str, *, param: str, max_length: int = 6144, kind
     - ``len(text) > max_length`` (characters; unconfirmed whether RAM counts bytes): 400
       ``InvalidParameter.<param>.Length``. 6144 is RAM's documented custom-policy limit; the trust-policy limit
       is unconfirmed [REF 1.3].
-    - not JSON or not the grammar below: 409 ``MalformedPolicyDocument`` "The policy format is invalid."
+    - not JSON or not the grammar below: 400 ``MalformedPolicyDocument`` "The policy format is invalid."
 
     Grammar enforced [SYNTAX][ELEM]: a JSON object with exactly ``Version`` (the string "1") and ``Statement``
     (a non-empty list of statements, or one statement object). A statement has ``Effect`` Allow|Deny, exactly

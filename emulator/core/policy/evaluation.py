@@ -40,7 +40,7 @@ def evaluate(documents: Sequence[Mapping[str, Any]], action: str, resource: str)
     Principal elements are ignored here (identity policies have none). Conditions: no request context reaches
     this function, so a statement with a non-empty ``Condition`` is treated conservatively: it never matches
     as an Allow and always matches as a Deny (a deliberate emulator choice, stricter than real RAM).
-    Raises ``ApiError`` 409 MalformedPolicyDocument if a document is not valid policy grammar.
+    Raises ``ApiError`` 400 MalformedPolicyDocument if a document is not valid policy grammar.
     """
     allowed = False
     for document in documents:
