@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from emulator.core import clock, identity, ids, policy, signing
 from emulator.core.calllog import CallLog, CallRecord, redact
 from emulator.core.errors import ApiError
-from emulator.core.faults import DroppedConnection, Faults, Throttled
+from emulator.core.faults import DroppedConnection, Faults, LostResponse, Throttled
 from emulator.core.service import Context, Service
 from emulator.ram.responses import SERVICE as RAM
 from emulator.resourcemanager.responses import SERVICE as RESOURCE_MANAGER
@@ -66,7 +66,7 @@ class App:
         self.nonces = signing.NonceRegistry()
 
     def handle(self, request: WireRequest) -> Reply:
-        """Answer one request; raises DroppedConnection when a fault says to hang up."""
+        """Answer one request; raises DroppedConnection when a fault says to hang up (before or after the action)."""
         request_id = ids.request_id()
         params = request.params
         action = request.header(ACTION_HEADER) or params.get("Action") or ""
@@ -108,7 +108,11 @@ class App:
             internal = ApiError(500, "InternalError", "The request processing has failed due to some unknown error.")
             reply = Reply(500, error_body(internal, request_id, service))
         code = "OK" if reply.status < 400 else str(reply.body.get("Code"))
-        self._log(request_id, service, action, caller, params, code, reply.status)
+        # Only a success can be lost: the point is a client that cannot tell whether its write happened.
+        lost = reply.status < 400 and self.faults.response_lost(action)
+        self._log(request_id, service, action, caller, params, code, reply.status, response_lost=lost)
+        if lost:
+            raise LostResponse(action)
         return reply
 
     def _log(
@@ -120,6 +124,8 @@ class App:
         params: dict[str, str],
         code: str,
         status: int,
+        *,
+        response_lost: bool = False,
     ) -> None:
         hidden = {"Action", "Version", "AccessKeyId", "Format", "SignatureMethod", "SignatureVersion", "Timestamp"}
         self.calls.append(
@@ -133,5 +139,6 @@ class App:
                 status=status,
                 timestamp=clock.now(),
                 request_id=request_id,
+                response_lost=response_lost,
             )
         )
