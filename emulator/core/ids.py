@@ -34,6 +34,11 @@ def sts_access_key_id() -> str:
     return "STS." + _alnum(21)
 
 
+def record_id() -> str:
+    """The creation record of a CreateCloudAccount member (format unconfirmed)."""
+    return "car-" + _alnum(12)
+
+
 def access_key_secret() -> str:
     return _alnum(30)
 

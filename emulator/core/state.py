@@ -19,6 +19,28 @@ RESOURCE_DIRECTORY_ID = "rd-3Gemu0"
 ROOT_FOLDER_ID = "r-Wmemu0"
 
 
+# Member statuses Resource Manager documents (docs/alibaba-cloud.md §4, SDK 2.6.2 models).
+ACCOUNT_STATUSES = frozenset(
+    {
+        "CreateSuccess",
+        "CreateVerifying",
+        "CreateFailed",
+        "CreateExpired",
+        "CreateCancelled",
+        "PromoteVerifying",
+        "PromoteFailed",
+        "PromoteExpired",
+        "PromoteCancelled",
+        "PromoteSuccess",
+        "InviteSuccess",
+        "Removed",
+    }
+)
+# Unconfirmed: a CreateCloudAccount member that is still waiting for its email confirmation (or never got it) does
+# not exist yet, so it has no RAM: no ResourceDirectoryAccountAccessRole, and AssumeRole into it fails as for a
+# role that does not exist.
+STATUSES_WITHOUT_RAM = frozenset({"CreateVerifying", "CreateFailed", "CreateExpired", "CreateCancelled"})
+
 _NESTED = frozenset({"roles", "users", "policies", "lock"})
 
 
@@ -45,6 +67,11 @@ class Account:
     @property
     def in_directory(self) -> bool:
         return self.resource_directory_id is not None
+
+    @property
+    def has_ram(self) -> bool:
+        """False while the account is not created yet (see STATUSES_WITHOUT_RAM)."""
+        return self.status not in STATUSES_WITHOUT_RAM
 
     def to_dict(self) -> dict[str, Any]:
         # Not dataclasses.asdict: it would deep-copy the lock.

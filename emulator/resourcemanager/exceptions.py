@@ -18,5 +18,10 @@ def account_not_found(account_id: str) -> ApiError:
     return ApiError(404, "EntityNotExists.Account", f"The specified account does not exist: {account_id}.")
 
 
+def folder_not_found(folder_id: str) -> ApiError:
+    # Unconfirmed message; only the root folder is emulated.
+    return ApiError(404, "EntityNotExists.Folder", f"The specified folder does not exist: {folder_id}.")
+
+
 def invalid(param: str) -> ApiError:
     return ApiError(400, f"InvalidParameter.{param}", f"The parameter {param} is invalid.")

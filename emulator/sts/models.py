@@ -51,7 +51,7 @@ def parse_target(role_arn: str) -> tuple[str, str]:
 
 def find_role(cloud: Cloud, account_id: str, role_name: str) -> Role:
     account = cloud.account(account_id)
-    if account is None:
+    if account is None or not account.has_ram:  # an account still being created has no roles yet
         raise err.role_not_found()
     with account.lock:
         role = account.roles.get(role_name.lower())
