@@ -1,6 +1,6 @@
 """A local RAM, STS and Resource Manager at the wire level, for tests, the demo and benchmarks (never deployed).
 
-``from emulator import Emulator`` (imported lazily so ``emulator.errors`` stays cheap to import).
+``from emulator import Emulator`` (imported lazily so ``emulator.core.errors`` stays cheap to import).
 """
 
 from __future__ import annotations

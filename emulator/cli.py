@@ -9,9 +9,9 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from emulator.faults import SERVER_ERRORS
+from emulator.core.faults import FAULT_FIELDS, SERVER_ERRORS, THROTTLE_CODES, THROTTLE_STATUSES
+from emulator.core.server import LOOPBACK
 from emulator.harness import Emulator
-from emulator.server import LOOPBACK
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -29,36 +29,32 @@ def build_parser() -> argparse.ArgumentParser:
     faults = parser.add_argument_group("faults (for every action unless --fault-action is given)")
     faults.add_argument("--fault-action", action="append", metavar="ACTION", help="limit the faults to ACTION")
     faults.add_argument("--latency-ms", type=float, help="fixed latency added to each call")
-    faults.add_argument("--throttle-rate", type=float, help="share of calls answered Throttling.User")
-    faults.add_argument("--throttle-status", type=int, choices=(400, 429), help="status of Throttling.User")
+    faults.add_argument("--throttle-rate", type=float, help="share of calls answered with a throttling error")
+    faults.add_argument("--throttle-code", choices=sorted(THROTTLE_CODES), help="throttling code (Throttling.User)")
+    faults.add_argument("--throttle-status", type=int, choices=THROTTLE_STATUSES, help="throttling status (400)")
     faults.add_argument("--retry-after-ms", type=int, help="send x-acs-retry-after with throttling errors")
     faults.add_argument("--error-rate", type=float, help="share of calls answered with a 5xx error")
     faults.add_argument("--error-code", choices=sorted(SERVER_ERRORS), help="which 5xx error")
-    faults.add_argument("--drop-rate", type=float, help="share of calls whose connection is closed unanswered")
+    faults.add_argument("--drop-rate", type=float, help="share of calls dropped unanswered before they run")
+    faults.add_argument(
+        "--lost-response-rate", type=float, help="share of successful calls that run, then go unanswered"
+    )
     faults.add_argument("--consistency-delay-ms", type=float, help="new roles/attachments hidden from reads")
     faults.add_argument("--quotas", action="store_true", help="enforce the published per-account API quotas")
     return parser
 
 
 def fault_settings(args: argparse.Namespace) -> dict[str, Any]:
-    names = (
-        "latency_ms",
-        "throttle_rate",
-        "throttle_status",
-        "retry_after_ms",
-        "error_rate",
-        "error_code",
-        "drop_rate",
-        "consistency_delay_ms",
-    )
-    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    """The fault flags given, keyed by their FaultSettings field (each flag is named after its field)."""
+    return {name: getattr(args, name) for name in sorted(FAULT_FIELDS) if getattr(args, name, None) is not None}
 
 
 class StartupError(Exception):
     """The emulator cannot start; the message says why and what to do."""
 
 
-def _start(args: argparse.Namespace) -> Emulator:
+def configure(args: argparse.Namespace) -> Emulator:
+    """An emulator set up as the command line says, not serving yet (``start()`` or ``with`` serves it)."""
     try:
         emulator = Emulator(seed=args.seed, state_file=args.state, host=args.host, port=args.port)
     except ValueError as exc:  # a non-loopback --host
@@ -83,7 +79,7 @@ def _start(args: argparse.Namespace) -> Emulator:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        emulator = _start(args)
+        emulator = configure(args)
     except StartupError as exc:
         print(f"emr-bootstrap-emulator: error: {exc}", file=sys.stderr)
         return 2

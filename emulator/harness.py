@@ -6,16 +6,16 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from emulator import clock, policy
-from emulator.app import App
-from emulator.calllog import CallLog, CallRecord
-from emulator.faults import FAULT_FIELDS, Faults
+from emulator.core import clock, policy
+from emulator.core.app import App
+from emulator.core.calllog import CallLog, CallRecord
+from emulator.core.faults import FAULT_FIELDS, Faults
+from emulator.core.server import LOOPBACK, EmulatorHTTPServer
+from emulator.core.state import Account, Cloud
+from emulator.core.store import Store
 from emulator.ram.entities import attachment_key
 from emulator.ram.models import RamBackend
 from emulator.resourcemanager import models as directory
-from emulator.server import LOOPBACK, EmulatorHTTPServer
-from emulator.state import Account, Cloud
-from emulator.store import Store
 from emulator.sts import models as sts_models
 
 if TYPE_CHECKING:
@@ -183,11 +183,15 @@ class Emulator:
         access_role: bool = True,
         status: str | None = None,
         join_method: str = "created",
+        account_type: str | None = None,
     ) -> str:
         """A member of the management account's resource directory; returns its account id.
 
-        ``status`` defaults to CreateSuccess (created) or InviteSuccess (invited); invited members are
-        CloudAccounts. ``access_role=False`` leaves out ResourceDirectoryAccountAccessRole.
+        ``status`` is any documented member status; it defaults to CreateSuccess (created) or InviteSuccess
+        (invited). Invited members, and those in a status only CreateCloudAccount gives (CreateVerifying, …),
+        are CloudAccounts unless ``account_type`` says otherwise. ``access_role=False`` leaves out
+        ResourceDirectoryAccountAccessRole; a member not created yet (CreateVerifying, …) has no RAM at all
+        until :meth:`set_account_status` moves it on.
         """
         account = directory.create_member_account(
             self.state,
@@ -196,8 +200,14 @@ class Emulator:
             access_role=access_role,
             status=status,
             join_method=join_method,
+            account_type=account_type,
         )
         return account.account_id
+
+    def set_account_status(self, account_id: str, status: str, *, access_role: bool = True) -> None:
+        """Move a member to another documented status (e.g. CreateVerifying -> CreateSuccess once the email is
+        confirmed); a member that becomes created gets ResourceDirectoryAccountAccessRole unless access_role=False."""
+        directory.set_account_status(self.state, self._app.system_policies, account_id, status, access_role=access_role)
 
     def create_role(
         self,

@@ -1,6 +1,8 @@
 """Test support: the :class:`Emulator` and a module-scoped pytest fixture named ``emulator``.
 
 In a conftest: ``from emulator.testing import emulator_fixture`` makes the fixture ``emulator`` available.
+pytest is imported only when ``emulator_fixture`` is first asked for, so the demo, the benchmark and the CLI can
+import this module without pytest installed (it is a dev dependency).
 """
 
 from __future__ import annotations
@@ -9,10 +11,8 @@ import hashlib
 import hmac
 import os
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
-
-import pytest
 
 from emulator.harness import Emulator, trust_for_account, trust_for_service
 
@@ -40,9 +40,9 @@ def signed_v3_headers(
     token: str | None = None,
     nonce: str | None = None,
 ) -> dict[str, str]:
-    """Headers of a POST / signed with ACS3-HMAC-SHA256 the way tea-openapi signs (alibaba-api.md §5.1).
+    """Headers of a POST / signed with ACS3-HMAC-SHA256 the way tea-openapi signs (docs/alibaba-cloud.md §5.1).
 
-    Written apart from :mod:`emulator.signing` so raw-HTTP tests and the benchmark check the verifier against an
+    Written apart from :mod:`emulator.core.signing` so raw-HTTP tests and the benchmark check the verifier against an
     independent signer.
     """
     empty_hash = hashlib.sha256(b"").hexdigest()
@@ -69,18 +69,28 @@ def signed_v3_headers(
     return headers
 
 
-@pytest.fixture(name="emulator", scope="module")
-def emulator_fixture() -> Iterator[Emulator]:
+def _running_emulator() -> Iterator[Emulator]:
     """One running emulator per test module; use fresh accounts or ``emulator.reset()`` to isolate tests."""
     bypass_proxies()
     with Emulator() as running:
         yield running
 
 
+def __getattr__(name: str) -> Any:
+    # PEP 562: build the pytest fixture on first access only, so importing this module never loads pytest.
+    if name == "emulator_fixture":
+        import pytest
+
+        fixture = pytest.fixture(name="emulator", scope="module")(_running_emulator)
+        globals()[name] = fixture
+        return fixture
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# emulator_fixture is public too, but built on first access (see __getattr__), so it cannot be listed here.
 __all__ = [
     "Emulator",
     "bypass_proxies",
-    "emulator_fixture",
     "signed_v3_headers",
     "trust_for_account",
     "trust_for_service",

@@ -1,8 +1,8 @@
-"""RAM's error codes, statuses and messages (alibaba-api.md §1.3: RM-mirror and legacy RAM docs)."""
+"""RAM's error codes, statuses and messages (docs/alibaba-cloud.md §1.3: RM-mirror and legacy RAM docs)."""
 
 from __future__ import annotations
 
-from emulator.errors import ApiError
+from emulator.core.errors import ApiError
 
 
 def role_not_found(name: str) -> ApiError:

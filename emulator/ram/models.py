@@ -11,14 +11,14 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from emulator import clock, ids, policy
+from emulator.core import clock, ids, policy
 from emulator.ram import exceptions as err
 from emulator.ram.entities import Attachment, CustomPolicy, Role, User, attachment_key
 
 if TYPE_CHECKING:
-    from emulator.state import Account
+    from emulator.core.state import Account
 
-# Quotas from the RAM limits page (alibaba-api.md §1.4); custom-per-role was 5 on an older page.
+# Quotas from the RAM limits page (docs/alibaba-cloud.md §1.4); custom-per-role was 5 on an older page.
 MAX_ROLES_PER_ACCOUNT = 1000
 MAX_SYSTEM_POLICIES_PER_ROLE = 20
 MAX_CUSTOM_POLICIES_PER_ROLE = 10

@@ -11,15 +11,15 @@ import base64
 import binascii
 from typing import TYPE_CHECKING, Any
 
+from emulator.core.service import Service
 from emulator.ram import exceptions as err
 from emulator.ram import validation as check
 from emulator.ram.models import MAX_ACCESS_KEYS_PER_USER, RamBackend
-from emulator.service import Service
 
 if TYPE_CHECKING:
+    from emulator.core.service import Context, Handler
     from emulator.ram.entities import Role
     from emulator.ram.models import PolicyView
-    from emulator.service import Context, Handler
 
 VERSION = "2015-05-01"
 

@@ -1,4 +1,4 @@
-"""Pure parameter validators for RAM, with the real error codes (alibaba-api.md §1.3).
+"""Pure parameter validators for RAM, with the real error codes (docs/alibaba-cloud.md §1.3).
 
 Kept free of state so property tests can check them directly, and one SDK test checks the wire agrees.
 """
@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import re
 
-from emulator.errors import ApiError
+from emulator.core.errors import ApiError
 
 ROLE_NAME_MAX = 64
 ROLE_NAME_CHARS = re.compile(r"^[A-Za-z0-9.\-]*$")
 # Users: letters, digits, periods, hyphens and underscores, 1-64 (RAM CreateUser doc).
 USER_NAME_MAX = 64
 USER_NAME_CHARS = re.compile(r"^[A-Za-z0-9.\-_]*$")
-# Policies: letters, digits and hyphens, 1-128 (RM-mirror GetPolicy, alibaba-api.md §1.3).
+# Policies: letters, digits and hyphens, 1-128 (RM-mirror GetPolicy, docs/alibaba-cloud.md §1.3).
 POLICY_NAME_MAX = 128
 POLICY_NAME_CHARS = re.compile(r"^[A-Za-z0-9\-]*$")
 DESCRIPTION_MAX = 1024
@@ -69,7 +69,7 @@ def max_session_duration(value: str | None, param: str = "MaxSessionDuration") -
         return None
     low, high = MAX_SESSION_DURATION_RANGE
     if not value.lstrip("-").isdigit() or not low <= int(value) <= high:
-        # Unconfirmed code (alibaba-api.md §1.3 CreateRole: "most likely").
+        # Unconfirmed code (docs/alibaba-cloud.md §1.3 CreateRole: "most likely").
         raise ApiError(400, f"InvalidParameter.{param}", f"The parameter {param} must be between {low} and {high}.")
     return int(value)
 

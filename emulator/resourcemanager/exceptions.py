@@ -1,8 +1,8 @@
-"""Resource Manager's error codes ([META-RM] errorCodes, alibaba-api.md §4)."""
+"""Resource Manager's error codes ([META-RM] errorCodes, docs/alibaba-cloud.md §4)."""
 
 from __future__ import annotations
 
-from emulator.errors import ApiError
+from emulator.core.errors import ApiError
 
 
 def directory_not_enabled() -> ApiError:
@@ -16,6 +16,11 @@ def directory_not_enabled() -> ApiError:
 
 def account_not_found(account_id: str) -> ApiError:
     return ApiError(404, "EntityNotExists.Account", f"The specified account does not exist: {account_id}.")
+
+
+def folder_not_found(folder_id: str) -> ApiError:
+    # Unconfirmed message; only the root folder is emulated.
+    return ApiError(404, "EntityNotExists.Folder", f"The specified folder does not exist: {folder_id}.")
 
 
 def invalid(param: str) -> ApiError:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from emulator import clock
+from emulator.core import clock
+from emulator.core.state import ACCOUNT_STATUSES, ROOT_FOLDER_ID, STATUSES_WITHOUT_RAM, Account
 from emulator.ram.models import RamBackend
-from emulator.state import ROOT_FOLDER_ID, Account
 
 if TYPE_CHECKING:
-    from emulator.policy import SystemPolicy
-    from emulator.state import Cloud
+    from emulator.core.policy import SystemPolicy
+    from emulator.core.state import Cloud
 
 ACCESS_ROLE_NAME = "ResourceDirectoryAccountAccessRole"
 ACCESS_ROLE_POLICY = "AdministratorAccess"
@@ -20,7 +20,7 @@ ACCESS_ROLE_DESCRIPTION = "The management account of the resource directory uses
 
 
 def access_role_trust(management_account_id: str) -> str:
-    """The member trusts the management account (alibaba-api.md §3.1; exact document unconfirmed)."""
+    """The member trusts the management account (docs/alibaba-cloud.md §3.1; exact document unconfirmed)."""
     statement = {
         "Action": "sts:AssumeRole",
         "Effect": "Allow",
@@ -37,20 +37,33 @@ def create_member_account(
     access_role: bool = True,
     status: str | None = None,
     join_method: str = "created",
+    account_type: str | None = None,
+    account_name: str | None = None,
     account_name_prefix: str | None = None,
 ) -> Account:
-    """A member of the management account's directory; invited members are CloudAccounts (§4)."""
+    """A member of the management account's directory.
+
+    ``status`` defaults to CreateSuccess (created) or InviteSuccess (invited). ``account_type`` defaults to
+    CloudAccount for invited members and for the statuses only CreateCloudAccount gives (§4), else
+    ResourceAccount. A member in a status of STATUSES_WITHOUT_RAM gets its access role only once it is created
+    (:func:`set_account_status`).
+    """
+    created = join_method == "created"
+    status = status or ("CreateSuccess" if created else "InviteSuccess")
+    _check_status(status)
+    if account_type is None:
+        account_type = "CloudAccount" if not created or status in STATUSES_WITHOUT_RAM else "ResourceAccount"
     now = clock.now()
     management = cloud.management
     with cloud.lock:
         account_id = cloud.next_account_id()
-        created = join_method == "created"
+        prefix = account_name_prefix or f"member{account_id[-4:]}"
         account = Account(
             account_id=account_id,
             display_name=display_name,
-            account_name=f"{account_name_prefix or 'member' + account_id[-4:]}@{management.account_id}.onaliyun.com",
-            status=status or ("CreateSuccess" if created else "InviteSuccess"),
-            type="ResourceAccount" if created else "CloudAccount",
+            account_name=account_name or f"{prefix}@{management.account_id}.onaliyun.com",
+            status=status,
+            type=account_type,
             join_method=join_method,
             join_time=now,
             modify_time=now,
@@ -58,15 +71,41 @@ def create_member_account(
             folder_id=ROOT_FOLDER_ID,
         )
         cloud.accounts[account_id] = account
-    if access_role:
-        ram = RamBackend(account, system)
-        ram.create_role(
-            ACCESS_ROLE_NAME, access_role_trust(management.account_id), ACCESS_ROLE_DESCRIPTION, None, now=now
-        )
-        ram.attach_policy_to_role(ACCESS_ROLE_NAME, "System", ACCESS_ROLE_POLICY, now=now)
+    if access_role and account.has_ram:
+        _add_access_role(account, system, management.account_id, now)
     cloud.add_account(account)
     cloud.root_key(account_id)
     return account
+
+
+def set_account_status(
+    cloud: Cloud, system: dict[str, SystemPolicy], account_id: str, status: str, *, access_role: bool = True
+) -> Account:
+    """Move a member to ``status``; once it is created (e.g. CreateVerifying -> CreateSuccess) it gets the access
+    role, as the directory creates it with the account (§3.1), unless ``access_role`` is False."""
+    _check_status(status)
+    account = cloud.account(account_id)
+    if account is None or account.is_management:
+        raise KeyError(f"no member account {account_id}")
+    with account.lock:
+        had_ram = account.has_ram
+        account.status = status
+        account.modify_time = clock.now()
+        if access_role and account.has_ram and not had_ram and ACCESS_ROLE_NAME.lower() not in account.roles:
+            _add_access_role(account, system, cloud.management_account_id, account.modify_time)
+    cloud.persist_account(account)
+    return account
+
+
+def _check_status(status: str) -> None:
+    if status not in ACCOUNT_STATUSES:
+        raise ValueError(f"status must be one of {sorted(ACCOUNT_STATUSES)}, got {status!r}")
+
+
+def _add_access_role(account: Account, system: dict[str, SystemPolicy], management_id: str, now: float) -> None:
+    ram = RamBackend(account, system)
+    ram.create_role(ACCESS_ROLE_NAME, access_role_trust(management_id), ACCESS_ROLE_DESCRIPTION, None, now=now)
+    ram.attach_policy_to_role(ACCESS_ROLE_NAME, "System", ACCESS_ROLE_POLICY, now=now)
 
 
 def directory_members(cloud: Cloud, directory_id: str) -> list[Account]:

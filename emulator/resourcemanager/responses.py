@@ -5,20 +5,27 @@ Authorization resources: ``acs:resourcemanager:*:<caller account>:account/<membe
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
-from emulator import clock
+from emulator.core import clock, ids
+from emulator.core.service import Service
+from emulator.core.state import ROOT_FOLDER_ID
 from emulator.resourcemanager import exceptions as err
 from emulator.resourcemanager import models
-from emulator.service import Service
 
 if TYPE_CHECKING:
-    from emulator.service import Context, Handler
-    from emulator.state import Account
+    from emulator.core.service import Context, Handler
+    from emulator.core.state import Account
 
 VERSION = "2020-03-31"
 PAGE_SIZE_RANGE = (1, 100)
 PAGE_SIZE_DEFAULT = 10
+# CreateCloudAccount: "2 to 50 characters … letters, digits, underscores (_), periods (.), and hyphens (-)" (SDK model).
+CLOUD_ACCOUNT_DISPLAY_NAME = re.compile(r"^[A-Za-z0-9_.\-]{2,50}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# The member stays in this status until someone confirms the email (docs/alibaba-cloud.md §4).
+CLOUD_ACCOUNT_INITIAL_STATUS = "CreateVerifying"
 
 
 def resource(ctx: Context, account_id: str) -> str:
@@ -26,7 +33,7 @@ def resource(ctx: Context, account_id: str) -> str:
 
 
 def directory_of(ctx: Context) -> str:
-    """Only the directory's management account may manage members (alibaba-api.md §4)."""
+    """Only the directory's management account may manage members (docs/alibaba-cloud.md §4)."""
     account = ctx.account
     if not account.is_management or account.resource_directory_id is None:
         raise err.directory_not_enabled()
@@ -107,7 +114,46 @@ def create_resource_account(ctx: Context) -> dict[str, Any]:
     return {"Account": summary | {"AccountName": account.account_name}}
 
 
+def create_cloud_account(ctx: Context) -> dict[str, Any]:
+    """Asynchronous: the member is CreateVerifying (no RAM yet) until its email is confirmed (harness only)."""
+    display_name = ctx.require("DisplayName")
+    if not CLOUD_ACCOUNT_DISPLAY_NAME.fullmatch(display_name):
+        raise err.invalid("DisplayName")
+    email = ctx.require("Email")
+    if not EMAIL.fullmatch(email):
+        raise err.invalid("Email")
+    parent = ctx.get("ParentFolderId")
+    ctx.authorize("resourcemanager:CreateCloudAccount", resource(ctx, "*"))
+    directory_of(ctx)
+    if parent is not None and parent != ROOT_FOLDER_ID:
+        raise err.folder_not_found(parent)
+    # PayerAccountId (the settlement account) has nothing to change here.
+    account = models.create_member_account(
+        ctx.cloud,
+        ctx.system_policies,
+        display_name,
+        status=CLOUD_ACCOUNT_INITIAL_STATUS,
+        account_type="CloudAccount",
+        account_name=email,
+    )
+    summary = account_summary(account)
+    shape = (
+        "AccountId",
+        "DisplayName",
+        "FolderId",
+        "JoinMethod",
+        "ModifyTime",
+        "ResourceDirectoryId",
+        "Status",
+        "Type",
+    )
+    return {
+        "Account": {k: summary[k] for k in shape} | {"AccountName": account.account_name, "RecordId": ids.record_id()}
+    }
+
+
 HANDLERS: dict[str, Handler] = {
+    "CreateCloudAccount": create_cloud_account,
     "CreateResourceAccount": create_resource_account,
     "ListAccounts": list_accounts,
     "GetAccount": get_account,

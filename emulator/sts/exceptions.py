@@ -1,8 +1,8 @@
-"""STS's error codes, statuses and messages ([META-STS] errorCodes, alibaba-api.md §3)."""
+"""STS's error codes, statuses and messages ([META-STS] errorCodes, docs/alibaba-cloud.md §3)."""
 
 from __future__ import annotations
 
-from emulator.errors import ApiError
+from emulator.core.errors import ApiError
 
 
 def invalid(param: str, message: str | None = None) -> ApiError:

@@ -6,16 +6,16 @@ import json
 import re
 from typing import TYPE_CHECKING
 
-from emulator import ids, policy
-from emulator.state import SessionToken
+from emulator.core import ids, policy
+from emulator.core.state import SessionToken
 from emulator.sts import exceptions as err
 
 if TYPE_CHECKING:
-    from emulator.identity import Caller
+    from emulator.core.identity import Caller
+    from emulator.core.state import Cloud
     from emulator.ram.entities import Role
-    from emulator.state import Cloud
 
-# alibaba-api.md §3: 2-64 chars of letters, digits and . @ - _ (older docs: 2-32).
+# docs/alibaba-cloud.md §3: 2-64 chars of letters, digits and . @ - _ (older docs: 2-32).
 SESSION_NAME = re.compile(r"^[A-Za-z0-9.@_\-]{2,64}$")
 EXTERNAL_ID = re.compile(r"^[\w+=,.@:/\-]{2,1224}$")
 MIN_DURATION_SECONDS = 900
@@ -51,7 +51,7 @@ def parse_target(role_arn: str) -> tuple[str, str]:
 
 def find_role(cloud: Cloud, account_id: str, role_name: str) -> Role:
     account = cloud.account(account_id)
-    if account is None:
+    if account is None or not account.has_ram:  # an account still being created has no roles yet
         raise err.role_not_found()
     with account.lock:
         role = account.roles.get(role_name.lower())

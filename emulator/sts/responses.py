@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from emulator import authz, clock, policy
-from emulator.service import Service
+from emulator.core import authz, clock, policy
+from emulator.core.service import Service
 from emulator.sts import exceptions as err
 from emulator.sts import models
 
 if TYPE_CHECKING:
-    from emulator.service import Context, Handler
+    from emulator.core.service import Context, Handler
 
 VERSION = "2015-04-01"
 ROOT_CANNOT_ASSUME = "Roles may not be assumed by root accounts."

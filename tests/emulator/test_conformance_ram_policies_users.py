@@ -83,7 +83,7 @@ def test_create_custom_policy_then_attach_and_count(ram) -> None:
     )
     sdk.expect_error(
         partial(ram.create_policy, ram_models.CreatePolicyRequest(policy_name="Broken", policy_document="{")),
-        409,
+        400,
         "MalformedPolicyDocument",
     )
     ram.attach_policy_to_role(

@@ -1,4 +1,7 @@
-"""RAM role actions through the official SDK: success shapes and each documented error code (alibaba-api.md §1.3)."""
+"""RAM role actions through the official SDK: success shapes and each documented error code.
+
+Source: docs/alibaba-cloud.md §1.3.
+"""
 
 from __future__ import annotations
 
@@ -100,9 +103,11 @@ def test_max_session_duration_outside_3600_to_43200_is_rejected(ram, seconds: in
     )
 
 
-def test_malformed_trust_policy_is_409_malformed_policy_document(ram) -> None:
+def test_create_role_with_a_malformed_trust_policy_is_400_malformed_policy_document(ram) -> None:
+    # 400 per the legacy RAM UpdateRole/CreateRole API docs (docs/alibaba-cloud.md §1.3).
     request = ram_models.CreateRoleRequest(role_name=unique(), assume_role_policy_document="{not json")
-    sdk.expect_error(lambda: ram.create_role(request), 409, "MalformedPolicyDocument")
+    error = sdk.expect_error(lambda: ram.create_role(request), 400, "MalformedPolicyDocument")
+    assert error.data["Message"] == "The policy format is invalid."
 
 
 def test_oversized_trust_policy_is_a_length_error(ram) -> None:
@@ -133,10 +138,18 @@ def test_update_role_errors(ram) -> None:
     sdk.expect_error(lambda: ram.update_role(missing), 404, "EntityNotExist.Role")
     name = unique()
     create(ram, name)
-    malformed = ram_models.UpdateRoleRequest(role_name=name, new_assume_role_policy_document="[]")
-    sdk.expect_error(lambda: ram.update_role(malformed), 409, "MalformedPolicyDocument")
     too_long = ram_models.UpdateRoleRequest(role_name=name, new_max_session_duration=50000)
     sdk.expect_error(lambda: ram.update_role(too_long), 400, "InvalidParameter.NewMaxSessionDuration")
+
+
+def test_update_role_with_a_malformed_trust_policy_is_400_and_keeps_the_old_one(ram) -> None:
+    # 400 per the legacy RAM UpdateRole API doc (docs/alibaba-cloud.md §1.3).
+    name = unique()
+    create(ram, name)
+    malformed = ram_models.UpdateRoleRequest(role_name=name, new_assume_role_policy_document="[]")
+    sdk.expect_error(lambda: ram.update_role(malformed), 400, "MalformedPolicyDocument")
+    fetched = ram.get_role(ram_models.GetRoleRequest(role_name=name)).body.role
+    assert fetched.assume_role_policy_document == EMR_TRUST
 
 
 def test_delete_role_with_attached_policies_is_a_conflict_until_detached(ram) -> None:
@@ -199,7 +212,7 @@ def test_attachment_errors(ram) -> None:
 
 
 def test_a_role_over_its_system_policy_quota_is_limit_exceeded(emulator: Emulator, ram) -> None:
-    # RAM limits: 20 system policies per role (alibaba-api.md §1.4).
+    # RAM limits: 20 system policies per role (docs/alibaba-cloud.md §1.4).
     assert ram_limits.MAX_SYSTEM_POLICIES_PER_ROLE == 20
     name = unique()
     create(ram, name)

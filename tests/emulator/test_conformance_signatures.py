@@ -1,4 +1,4 @@
-"""Authentication at the wire: V3 and V1 signatures and their real failure codes (alibaba-api.md §1.3, §5)."""
+"""Authentication at the wire: V3 and V1 signatures and their real failure codes (docs/alibaba-cloud.md §1.3, §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""STS AssumeRole and GetCallerIdentity through the SDK (V3) and alibabacloud-credentials (V1); alibaba-api.md §3."""
+"""STS AssumeRole and GetCallerIdentity through the SDK (V3) and alibabacloud-credentials (V1).
+
+Source: docs/alibaba-cloud.md §3.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""Scenario tests for emulator.policy: parsing, evaluation, sessions, trust policies.
+"""Scenario tests for emulator.core.policy: parsing, evaluation, sessions, trust policies.
 
 Sources: RAM policy elements https://www.alibabacloud.com/help/en/doc-detail/93738.htm, policy structure and
 syntax https://www.alibabacloud.com/help/document_detail/93739.html, policy evaluation
-https://help.aliyun.com/en/ram/policy-evaluation-process, and ../shared/reference/alibaba-api.md.
+https://help.aliyun.com/en/ram/policy-evaluation-process, and docs/alibaba-cloud.md ([REF]).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from emulator.errors import ApiError
-from emulator.policy import (
+from emulator.core.errors import ApiError
+from emulator.core.policy import (
     Decision,
     Principal,
     evaluate,
@@ -110,10 +110,10 @@ def test_single_statement_object_is_accepted_and_returned_unchanged() -> None:
         ("deeply nested json", "[" * 5000 + "]" * 5000),
     ],
 )
-def test_malformed_documents_give_409_malformed_policy_document(case: str, text: str) -> None:
+def test_malformed_documents_give_400_malformed_policy_document(case: str, text: str) -> None:
     error = malformed(text, max_length=20000)
     assert (error.status, error.code, error.message) == (
-        409,
+        400,
         "MalformedPolicyDocument",
         "The policy format is invalid.",
     ), case
@@ -148,9 +148,9 @@ def test_trust_statement_needs_no_resource_but_identity_statement_does() -> None
 
 
 def test_kind_trust_requires_principal_and_kind_permission_forbids_it() -> None:
-    assert malformed(json.dumps(ADMIN), kind="trust").status == 409
+    assert malformed(json.dumps(ADMIN), kind="trust").status == 400
     emr_trust = trust(trusts({"Service": "emr.aliyuncs.com"}))
-    assert malformed(json.dumps(emr_trust), kind="permission").status == 409
+    assert malformed(json.dumps(emr_trust), kind="permission").status == 400
     assert parse_policy_document(json.dumps(ADMIN), param="PolicyDocument", kind="permission") == ADMIN
 
 

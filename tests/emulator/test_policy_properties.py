@@ -1,4 +1,4 @@
-"""Property tests (hypothesis) for emulator.policy."""
+"""Property tests (hypothesis) for emulator.core.policy."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emulator.errors import ApiError
-from emulator.policy import (
+from emulator.core.errors import ApiError
+from emulator.core.policy import (
     Principal,
     evaluate,
     evaluate_session,
@@ -155,7 +155,7 @@ def test_parsing_arbitrary_text_only_ever_raises_api_error(text: str) -> None:
         result = parse_policy_document(text, param="PolicyDocument", max_length=200)
     except ApiError as error:
         assert (error.status, error.code) in {
-            (409, "MalformedPolicyDocument"),
+            (400, "MalformedPolicyDocument"),
             (400, "InvalidParameter.PolicyDocument.Length"),
         }
     else:

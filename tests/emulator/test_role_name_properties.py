@@ -1,4 +1,4 @@
-"""Role-name rules (alibaba-api.md §1.3: 1-64 of letters, digits, '.' and '-') as properties of the validator,
+"""Role-name rules (docs/alibaba-cloud.md §1.3: 1-64 of letters, digits, '.' and '-') as properties of the validator,
 plus SDK checks that the wire applies the same validator."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alibabacloud_ram20150501 import models as ram_models
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emulator.errors import ApiError
+from emulator.core.errors import ApiError
 from emulator.ram import validation
 from emulator.testing import Emulator, trust_for_service
 from tests.emulator import sdk

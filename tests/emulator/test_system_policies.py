@@ -1,4 +1,4 @@
-"""The emulated RAM's system policies (emulator/system_policies.json)."""
+"""The emulated RAM's system policies (emulator/core/policy/system_policies.json)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from emulator.policy import SystemPolicy, evaluate, load_system_policies, parse_policy_document, role_arn
+from emulator.core.policy import SystemPolicy, evaluate, load_system_policies, parse_policy_document, role_arn
 
 REQUIRED = [
     "AliyunEMRRolePolicy",
@@ -24,7 +24,7 @@ REQUIRED = [
     "AliyunResourceDirectoryReadOnlyAccess",
 ]
 RAW: dict[str, Any] = json.loads(
-    (Path(__file__).parents[2] / "emulator" / "system_policies.json").read_text(encoding="utf-8")
+    (Path(__file__).parents[2] / "emulator" / "core" / "policy" / "system_policies.json").read_text(encoding="utf-8")
 )["Policies"]
 ROLE = role_arn("1234567890123456", "AliyunEMRDefaultRole")
 

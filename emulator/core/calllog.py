@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 # Never logged: signatures, keys' proofs and tokens (V1 puts them in the query string).
 _SECRET_PARAMS = frozenset({"Signature", "SecurityToken", "SignatureNonce", "AccessKeySecret"})
@@ -17,11 +16,12 @@ class CallRecord:
     caller_arn: str | None  # None when authentication failed
     account_id: str | None  # the account the call acted in (the caller's account)
     params: dict[str, str]
-    code: str  # "OK" on success, else the error code; "ConnectionDropped" for a dropped call
+    code: str  # "OK" on success, else the error code; "ConnectionDropped" for a call dropped before it ran
     status: int  # HTTP status; 0 for a dropped connection
     timestamp: float
     request_id: str
-    extra: dict[str, Any] = field(default_factory=dict)
+    # The action ran (code "OK", status 200) but the connection was closed instead of answering.
+    response_lost: bool = False
 
     @property
     def principal(self) -> str | None:

@@ -1,6 +1,6 @@
 """Signature verification: V3 ``ACS3-HMAC-SHA256`` (tea-openapi) and V1 HMAC-SHA1 (credentials' RamRoleArn).
 
-Both algorithms follow alibaba-api.md §5.1 and §5.2, which were checked against the SDK's own signer.
+Both algorithms follow docs/alibaba-cloud.md §5.1 and §5.2, which were checked against the SDK's own signer.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus
 
-from emulator.errors import ApiError
+from emulator.core.errors import ApiError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from emulator.request import WireRequest
+    from emulator.core.request import WireRequest
 
 V3_ALGORITHM = "ACS3-HMAC-SHA256"
 _ALWAYS_SIGNED = frozenset({"host", "content-type"})
@@ -64,7 +64,7 @@ def extract(request: WireRequest) -> SignedCredentials:
 class NonceRegistry:
     """Signature nonces seen recently, per access key: a replayed request is ``SignatureNonceUsed``.
 
-    Alibaba documents the code (alibaba-api.md §5.1); how long RAM remembers a nonce is unconfirmed, so we keep
+    Alibaba documents the code (docs/alibaba-cloud.md §5.1); how long RAM remembers a nonce is unconfirmed, so we keep
     one for :data:`NONCE_WINDOW_S` (the usual 15-minute validity of a signed request).
     """
 
@@ -95,7 +95,7 @@ def _extract_v3(request: WireRequest, authorization: str) -> SignedCredentials:
     if match["alg"] != V3_ALGORITHM:
         raise incomplete(f"The signature algorithm {match['alg']} is not supported.")
     signed_headers = match["sh"].split(";") if match["sh"] else []
-    # "All common headers except Authorization must be signed if present" (alibaba-api.md §5.1): otherwise
+    # "All common headers except Authorization must be signed if present" (docs/alibaba-cloud.md §5.1): otherwise
     # x-acs-action, x-acs-version or x-acs-security-token could be swapped without breaking the signature.
     must_sign = {"host", "x-acs-date"} | {n for n in request.headers if n in _ALWAYS_SIGNED or n.startswith("x-acs-")}
     unsigned = sorted(must_sign - set(signed_headers))

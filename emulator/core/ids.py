@@ -30,8 +30,13 @@ def access_key_id() -> str:
 
 
 def sts_access_key_id() -> str:
-    """Temporary keys start with ``STS.`` (alibaba-api.md §3 response example)."""
+    """Temporary keys start with ``STS.`` (docs/alibaba-cloud.md §3 response example)."""
     return "STS." + _alnum(21)
+
+
+def record_id() -> str:
+    """The creation record of a CreateCloudAccount member (format unconfirmed)."""
+    return "car-" + _alnum(12)
 
 
 def access_key_secret() -> str:

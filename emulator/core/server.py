@@ -12,11 +12,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
-from emulator.faults import DroppedConnection
-from emulator.request import WireRequest
+from emulator.core.faults import DroppedConnection
+from emulator.core.request import WireRequest
 
 if TYPE_CHECKING:
-    from emulator.app import App, Reply
+    from emulator.core.app import App, Reply
 
 LOOPBACK = "127.0.0.1"
 IDLE_TIMEOUT_S = 120.0  # idle keep-alive connections are closed after this

@@ -6,14 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from emulator import authz
-from emulator.errors import ApiError
+from emulator.core import authz
+from emulator.core.errors import ApiError
 
 if TYPE_CHECKING:
-    from emulator.faults import Faults
-    from emulator.identity import Caller
-    from emulator.policy import SystemPolicy
-    from emulator.state import Account, Cloud
+    from emulator.core.faults import Faults
+    from emulator.core.identity import Caller
+    from emulator.core.policy import SystemPolicy
+    from emulator.core.state import Account, Cloud
 
 
 @dataclass
@@ -46,7 +46,7 @@ class Context:
     def require(self, name: str) -> str:
         value = self.params.get(name)
         if value is None:
-            # Unconfirmed code shape; RM documents MissingParameter.AccountId (alibaba-api.md §4).
+            # Unconfirmed code shape; RM documents MissingParameter.AccountId (docs/alibaba-cloud.md §4).
             raise ApiError(
                 400,
                 f"MissingParameter.{name}",

@@ -1,4 +1,4 @@
-"""Authorization of every call for the identity that signed it (the RAM policy language is in policy.py).
+"""Authorization of every call for the identity that signed it (the policy language is emulator.core.policy).
 
 root key: everything. RAM user: the policies attached to it. Assumed role: the role's policies, narrowed by
 the session policy given to AssumeRole. A denial is 403 ``NoPermission`` with an ``AccessDeniedDetail``.
@@ -10,16 +10,16 @@ import base64
 import json
 from typing import TYPE_CHECKING, Any
 
-from emulator import policy
-from emulator.errors import ApiError
+from emulator.core import policy
+from emulator.core.errors import ApiError
 
 if TYPE_CHECKING:
-    from emulator.identity import Caller
+    from emulator.core.identity import Caller
+    from emulator.core.state import Account, Cloud
     from emulator.ram.entities import Attachment
-    from emulator.state import Account, Cloud
 
 NO_PERMISSION_MESSAGE = "You are not authorized to do this action. You should be authorized by RAM."
-# Unconfirmed: the PolicyType reported when only the session policy denies (alibaba-api.md §1.2 lists
+# Unconfirmed: the PolicyType reported when only the session policy denies (docs/alibaba-cloud.md §1.2 lists
 # AccountLevelIdentityBasedPolicy as an example value).
 IDENTITY_POLICY_TYPE = "AccountLevelIdentityBasedPolicy"
 SESSION_POLICY_TYPE = "SessionPolicy"

@@ -6,18 +6,40 @@ import threading
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
-from emulator import clock, ids
+from emulator.core import clock, ids
+from emulator.core.store import KIND_ACCESS_KEY, KIND_ACCOUNT, KIND_TOKEN
 from emulator.ram.entities import CustomPolicy, Role, User
-from emulator.store import KIND_ACCESS_KEY, KIND_ACCOUNT, KIND_TOKEN
 
 if TYPE_CHECKING:
-    from emulator.store import Store
+    from emulator.core.store import Store
 
 # A fixed, realistic 16-digit id so demos and tests can hard-code it.
 MANAGEMENT_ACCOUNT_ID = "1000000000000001"
 RESOURCE_DIRECTORY_ID = "rd-3Gemu0"
 ROOT_FOLDER_ID = "r-Wmemu0"
 
+
+# Member statuses Resource Manager documents (docs/alibaba-cloud.md §4, SDK 2.6.2 models).
+ACCOUNT_STATUSES = frozenset(
+    {
+        "CreateSuccess",
+        "CreateVerifying",
+        "CreateFailed",
+        "CreateExpired",
+        "CreateCancelled",
+        "PromoteVerifying",
+        "PromoteFailed",
+        "PromoteExpired",
+        "PromoteCancelled",
+        "PromoteSuccess",
+        "InviteSuccess",
+        "Removed",
+    }
+)
+# Unconfirmed: a CreateCloudAccount member that is still waiting for its email confirmation (or never got it) does
+# not exist yet, so it has no RAM: no ResourceDirectoryAccountAccessRole, and AssumeRole into it fails as for a
+# role that does not exist.
+STATUSES_WITHOUT_RAM = frozenset({"CreateVerifying", "CreateFailed", "CreateExpired", "CreateCancelled"})
 
 _NESTED = frozenset({"roles", "users", "policies", "lock"})
 
@@ -27,7 +49,7 @@ class Account:
     account_id: str
     display_name: str
     account_name: str
-    status: str  # CreateSuccess | InviteSuccess | PromoteVerifying | ... (alibaba-api.md §4)
+    status: str  # CreateSuccess | InviteSuccess | PromoteVerifying | ... (docs/alibaba-cloud.md §4)
     type: str  # ResourceAccount | CloudAccount
     join_method: str  # created | invited
     join_time: float
@@ -45,6 +67,11 @@ class Account:
     @property
     def in_directory(self) -> bool:
         return self.resource_directory_id is not None
+
+    @property
+    def has_ram(self) -> bool:
+        """False while the account is not created yet (see STATUSES_WITHOUT_RAM)."""
+        return self.status not in STATUSES_WITHOUT_RAM
 
     def to_dict(self) -> dict[str, Any]:
         # Not dataclasses.asdict: it would deep-copy the lock.

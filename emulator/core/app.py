@@ -1,6 +1,6 @@
 """Dispatch one request: pick the service and action, authenticate, apply faults, run, shape the reply.
 
-Transport-free so it can be exercised without sockets; :mod:`emulator.server` feeds it HTTP requests.
+Transport-free so it can be exercised without sockets; :mod:`emulator.core.server` feeds it HTTP requests.
 """
 
 from __future__ import annotations
@@ -11,19 +11,19 @@ import traceback
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from emulator import clock, identity, ids, policy, signing
-from emulator.calllog import CallLog, CallRecord, redact
-from emulator.errors import ApiError
-from emulator.faults import DroppedConnection, Faults, Throttled
+from emulator.core import clock, identity, ids, policy, signing
+from emulator.core.calllog import CallLog, CallRecord, redact
+from emulator.core.errors import ApiError
+from emulator.core.faults import DroppedConnection, Faults, LostResponse, Throttled
+from emulator.core.service import Context, Service
 from emulator.ram.responses import SERVICE as RAM
 from emulator.resourcemanager.responses import SERVICE as RESOURCE_MANAGER
-from emulator.service import Context, Service
 from emulator.sts.responses import SERVICE as STS
 
 if TYPE_CHECKING:
-    from emulator.identity import Caller
-    from emulator.request import WireRequest
-    from emulator.state import Cloud
+    from emulator.core.identity import Caller
+    from emulator.core.request import WireRequest
+    from emulator.core.state import Cloud
 
 SERVICES: dict[str, Service] = {s.version: s for s in (RAM, STS, RESOURCE_MANAGER)}
 GATEWAY_HOST_ID = "aliyuncs.com"
@@ -66,7 +66,7 @@ class App:
         self.nonces = signing.NonceRegistry()
 
     def handle(self, request: WireRequest) -> Reply:
-        """Answer one request; raises DroppedConnection when a fault says to hang up."""
+        """Answer one request; raises DroppedConnection when a fault says to hang up (before or after the action)."""
         request_id = ids.request_id()
         params = request.params
         action = request.header(ACTION_HEADER) or params.get("Action") or ""
@@ -108,7 +108,11 @@ class App:
             internal = ApiError(500, "InternalError", "The request processing has failed due to some unknown error.")
             reply = Reply(500, error_body(internal, request_id, service))
         code = "OK" if reply.status < 400 else str(reply.body.get("Code"))
-        self._log(request_id, service, action, caller, params, code, reply.status)
+        # Only a success can be lost: the point is a client that cannot tell whether its write happened.
+        lost = reply.status < 400 and self.faults.response_lost(action)
+        self._log(request_id, service, action, caller, params, code, reply.status, response_lost=lost)
+        if lost:
+            raise LostResponse(action)
         return reply
 
     def _log(
@@ -120,6 +124,8 @@ class App:
         params: dict[str, str],
         code: str,
         status: int,
+        *,
+        response_lost: bool = False,
     ) -> None:
         hidden = {"Action", "Version", "AccessKeyId", "Format", "SignatureMethod", "SignatureVersion", "Timestamp"}
         self.calls.append(
@@ -133,5 +139,6 @@ class App:
                 status=status,
                 timestamp=clock.now(),
                 request_id=request_id,
+                response_lost=response_lost,
             )
         )

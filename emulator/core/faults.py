@@ -1,4 +1,5 @@
-"""Fault injection: latency, throttling, published quotas, 5xx errors, dropped connections, consistency lag.
+"""Fault injection: latency, throttling, published quotas, 5xx errors, dropped connections, lost responses,
+consistency lag.
 
 Switches are live (tests flip them while the server runs) and apply to one action or, with ``action=None``,
 to every action. Per-action values override the global ones field by field.
@@ -12,9 +13,9 @@ import time
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from emulator.errors import ApiError
+from emulator.core.errors import ApiError
 
-# Published per-account quotas (issue #2; AssumeRole: 6,000/min per account, alibaba-api.md §1.4).
+# Published per-account quotas (issue #2; AssumeRole: 6,000/min per account, docs/alibaba-cloud.md §1.4).
 PUBLISHED_QUOTAS_PER_SECOND: dict[str, float] = {
     "CreateRole": 20.0,
     "AttachPolicyToRole": 10.0,
@@ -22,10 +23,17 @@ PUBLISHED_QUOTAS_PER_SECOND: dict[str, float] = {
     "ListPoliciesForRole": 100.0,
     "AssumeRole": 100.0,
 }
-# Unconfirmed: RAM's throttling status. 400 is what 128 catalogued APIs use (alibaba-api.md §1.3).
+# Unconfirmed: RAM's throttling status. 400 is what 128 catalogued APIs use (docs/alibaba-cloud.md §1.3).
 DEFAULT_THROTTLE_STATUS = 400
-THROTTLE_CODE = "Throttling.User"
-THROTTLE_MESSAGE = "Request was denied due to user flow control."
+THROTTLE_STATUSES = (400, 429)
+# Unconfirmed: which throttling code RAM sends. Throttling.User is in the gateway's catalogue (§1.3);
+# the other two are codes clients are known to retry on (§5.5), so a client must survive each.
+DEFAULT_THROTTLE_CODE = "Throttling.User"
+THROTTLE_CODES: dict[str, str] = {
+    "Throttling.User": "Request was denied due to user flow control.",  # §1.3
+    "Rejected.Throttling": "QPS Limit Exceeded",  # KMS's wording; RAM's unconfirmed
+    "Throttling": "Request was denied due to request throttling.",  # VPC's wording; RAM's unconfirmed
+}
 SERVER_ERRORS = {
     "ServiceUnavailable": (503, "The request has failed due to a temporary failure of the server."),
     "InternalError": (500, "The request processing has failed due to some unknown error, exception or failure."),
@@ -38,9 +46,11 @@ class FaultSettings:
     throttle_rate: float = 0.0
     error_rate: float = 0.0
     error_code: str = "ServiceUnavailable"  # or "InternalError"
-    drop_rate: float = 0.0
+    drop_rate: float = 0.0  # the connection closes before the action runs: nothing changed
+    lost_response_rate: float = 0.0  # the action runs (and is logged), then the connection closes unanswered
     consistency_delay_ms: float = 0.0
     throttle_status: int = DEFAULT_THROTTLE_STATUS
+    throttle_code: str = DEFAULT_THROTTLE_CODE
     # Opt-in: a positive x-acs-retry-after header turns SDK errors into ThrottlingException (§5.6).
     retry_after_ms: int | None = None
 
@@ -52,11 +62,15 @@ class DroppedConnection(Exception):
     """The server closes the socket without answering."""
 
 
-class Throttled(ApiError):
-    """``Throttling.User``, optionally with response headers (``x-acs-retry-after``)."""
+class LostResponse(DroppedConnection):
+    """The action ran and succeeded, but its response never reaches the client."""
 
-    def __init__(self, status: int, headers: dict[str, str]) -> None:
-        super().__init__(status, THROTTLE_CODE, THROTTLE_MESSAGE)
+
+class Throttled(ApiError):
+    """A throttling error (``Throttling.User`` unless configured), optionally with ``x-acs-retry-after``."""
+
+    def __init__(self, status: int, code: str, headers: dict[str, str]) -> None:
+        super().__init__(status, code, THROTTLE_CODES[code])
         self.headers = headers
 
 
@@ -92,8 +106,9 @@ class Faults:
         unknown = set(settings) - FAULT_FIELDS
         if unknown:
             raise TypeError(f"unknown fault settings: {sorted(unknown)}")
-        if "error_code" in settings and settings["error_code"] not in SERVER_ERRORS:
-            raise ValueError(f"error_code must be one of {sorted(SERVER_ERRORS)}")
+        _check_choice(settings, "error_code", sorted(SERVER_ERRORS))
+        _check_choice(settings, "throttle_code", sorted(THROTTLE_CODES))
+        _check_choice(settings, "throttle_status", list(THROTTLE_STATUSES))
         for name, value in settings.items():
             if name.endswith("_rate") and not 0.0 <= float(value) <= 1.0:
                 raise ValueError(f"{name} is a share of calls: between 0 and 1, got {value}")
@@ -145,6 +160,10 @@ class Faults:
             status, message = SERVER_ERRORS[settings.error_code]
             raise ApiError(status, settings.error_code, message)
 
+    def response_lost(self, action: str) -> bool:
+        """Called after ``action`` succeeded: whether to hang up instead of answering."""
+        return self._roll(self.settings_for(action).lost_response_rate)
+
     def _within_quota(self, action: str, account_id: str) -> bool:
         with self._lock:
             if not self._quotas_enabled or action not in self._quotas:
@@ -157,8 +176,13 @@ class Faults:
     @staticmethod
     def _throttled(settings: FaultSettings) -> ApiError:
         headers = {"x-acs-retry-after": str(settings.retry_after_ms)} if settings.retry_after_ms else {}
-        return Throttled(settings.throttle_status, headers)
+        return Throttled(settings.throttle_status, settings.throttle_code, headers)
 
     def visible_at(self, action: str, now: float) -> float:
         """When an entity written by ``action`` becomes visible to reads."""
         return now + self.settings_for(action).consistency_delay_ms / 1000.0
+
+
+def _check_choice(settings: dict[str, Any], name: str, choices: list[Any]) -> None:
+    if name in settings and settings[name] not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {settings[name]!r}")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from emulator import clock
-from emulator.errors import ApiError
+from emulator.core import clock
+from emulator.core.errors import ApiError
 
 if TYPE_CHECKING:
-    from emulator.state import Cloud
+    from emulator.core.state import Cloud
 
 CallerKind = Literal["root", "user", "role"]
 
@@ -40,7 +40,7 @@ class Caller:
 
     @property
     def principal_type(self) -> str:
-        """``AuthPrincipalType`` of AccessDeniedDetail (alibaba-api.md §1.2)."""
+        """``AuthPrincipalType`` of AccessDeniedDetail (docs/alibaba-cloud.md §1.2)."""
         return {"root": "Account", "user": "SubUser", "role": "AssumedRoleUser"}[self.kind]
 
     @property
@@ -80,7 +80,7 @@ def _authenticate_sts(cloud: Cloud, access_key_id: str, security_token: str | No
     if issued is None:
         raise ApiError(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
     if not security_token:
-        # "Calling with STS credentials that lack a token gives MissingSecurityToken" (alibaba-api.md §3).
+        # "Calling with STS credentials that lack a token gives MissingSecurityToken" (docs/alibaba-cloud.md §3).
         raise ApiError(400, "MissingSecurityToken", "SecurityToken is mandatory for this action.")
     if security_token != issued.token:
         if any(other.token == security_token for other in cloud.tokens.values()):
