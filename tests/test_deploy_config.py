@@ -131,7 +131,7 @@ EXAMPLE_OMITS = {"IEventBridge": {"eventSinkConfig", "runOptions"}, "eventSource
 
 
 def _as_in_the_example(definitions: dict[str, Any]) -> dict[str, Any]:
-    patched = json.loads(json.dumps(definitions))
+    patched: dict[str, Any] = json.loads(json.dumps(definitions))
     bridge = patched["IEventBridge"]
     bridge["required"] = [k for k in bridge["required"] if k not in EXAMPLE_OMITS["IEventBridge"]]
     source = bridge["properties"]["eventSourceConfig"]

@@ -56,7 +56,7 @@ class GatedDirectory(FakeDirectory):
         super().__init__()
         self.connector_started = connector_started
 
-    def get_account(self, account_id: str):  # type: ignore[no-untyped-def]
+    def get_account(self, account_id: str):
         assert self.connector_started.wait(timeout=10), "AssumeRole did not start while GetAccount was running"
         return super().get_account(account_id)
 
@@ -66,7 +66,7 @@ class SignallingConnector(FakeConnector):
         super().__init__()
         self.started = started
 
-    def ram_for(self, account_id, roles, mode):  # type: ignore[no-untyped-def]
+    def ram_for(self, account_id, roles, mode):
         self.started.set()
         return super().ram_for(account_id, roles, mode)
 
@@ -163,7 +163,7 @@ class ClockMovingRam(FakeRam):
         super().__init__(account_id)
         self.fake_clock = clock
 
-    def create_role(self, role_name: str, trust_policy: str, description: str):  # type: ignore[no-untyped-def]
+    def create_role(self, role_name: str, trust_policy: str, description: str):
         self.fake_clock.sleep(10.0)
         return super().create_role(role_name, trust_policy, description)
 
