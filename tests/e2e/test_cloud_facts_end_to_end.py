@@ -79,3 +79,42 @@ def test_request_for_an_account_outside_the_directory_makes_no_assume_role(
     (account,) = result["accounts"]
     assert account["status"] == "skipped" and account["skipped"]["code"] == "AccountNotInDirectory"
     assert [c.action for c in emu.calls[mark:]] == ["GetAccount"]
+
+
+@pytest.mark.parametrize("code", ["Throttling.User", "Rejected.Throttling", "Throttling"])
+@pytest.mark.parametrize("status", [400, 429])
+def test_throttling_is_retried_by_its_code_whatever_the_http_status(
+    emu: Emulator, faults: Emulator, code: str, status: int
+) -> None:
+    member = emu.create_member_account("throttled")
+    emu.faults.set("GetRole", throttle_rate=0.5, throttle_code=code, throttle_status=status)
+    env = {"EMR_BOOTSTRAP_MAX_ATTEMPTS": "20", "EMR_BOOTSTRAP_RETRY_BACKOFF_MS": "1"}
+    with LocalFunctionCompute(emu, extra_env=env) as fc:
+        mark = len(emu.calls)
+        result = fc.invoke({"accountIds": [member]})
+
+    assert result["status"] == "succeeded", result
+    assert code in {c.code for c in emu.calls[mark:]}, "the throttle must have fired"
+
+
+def test_writes_whose_responses_are_lost_converge_to_exactly_the_catalog_state(
+    emu: Emulator, faults: Emulator, inspector: Inspector
+) -> None:
+    member = emu.create_member_account("lossy")
+    for action in ("CreateRole", "AttachPolicyToRole"):
+        emu.faults.set(action, lost_response_rate=0.5)
+    env = {"EMR_BOOTSTRAP_MAX_ATTEMPTS": "20", "EMR_BOOTSTRAP_RETRY_BACKOFF_MS": "1"}
+    with LocalFunctionCompute(emu, extra_env=env) as fc:
+        mark = len(emu.calls)
+        first = fc.invoke({"accountIds": [member], "strategy": "create-first"})
+        emu.faults.clear()
+        second = fc.invoke({"accountIds": [member]})
+
+    assert any(c.response_lost for c in emu.calls[mark:]), "a write must have happened with its response lost"
+    assert first["status"] == "succeeded", first
+    # Whatever the first run could tell, the account holds each role once with its one policy, and a second run
+    # finds nothing to do.
+    for name, policy in DEFAULT_ROLES.items():
+        assert inspector.policies(member, name) == [(policy, "System")]
+        assert inspector.trust_services(member, name)
+    assert {r["outcome"] for r in second["accounts"][0]["roles"]} == {"unchanged"}
