@@ -20,7 +20,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = "docs"
-NOTES = {"A": "alibaba-cloud.md", "F": "function-compute.md"}  # ID prefix of an unconfirmed fact -> its file
+# ID prefix of an unconfirmed fact -> the notes file that holds it.
+NOTES = {"A": "docs/alibaba-cloud.md", "F": "docs/function-compute.md"}
 UNCONFIRMED_LIST = "Unconfirmed facts"  # the heading, in docs/alibaba-cloud.md, that lists every mark
 
 SHARED_FIX = (
@@ -212,7 +213,7 @@ def _list_section(text: str) -> tuple[int, int]:
 
 
 def unconfirmed_mismatches(notes: dict[str, str]) -> list[str]:
-    """Differences between the marks in ``notes`` (docs file name -> text) and the list in alibaba-cloud.md."""
+    """Differences between the marks in ``notes`` (repository path -> text) and the list in the first notes file."""
     problems: list[str] = []
     used: dict[str, str] = {}
     start, end = _list_section(notes[NOTES["A"]])
@@ -224,7 +225,7 @@ def unconfirmed_mismatches(notes: dict[str, str]) -> list[str]:
         for m in _MARK.finditer(body):
             marked = _MARK_WITH_ID.match(body, max(0, m.start() - 2))
             line, content = _line_of(text, m.start())
-            where = f"{DOCS}/{name}:{line}: {content!r}"
+            where = f"{name}:{line}: {content!r}"
             if marked is None:
                 problems.append(f"{where}: mark without ID; fix: write **[unconfirmed]** (ID) and list the ID")
             elif NOTES.get(marked["id"][0]) != name:
@@ -232,13 +233,13 @@ def unconfirmed_mismatches(notes: dict[str, str]) -> list[str]:
             else:
                 used.setdefault(marked["id"], where)
     for fact_id in sorted({i for i in listed if listed.count(i) > 1}):
-        problems.append(f"{DOCS}/{NOTES['A']}: {fact_id} is listed more than once under '{UNCONFIRMED_LIST}'")
+        problems.append(f"{NOTES['A']}: {fact_id} is listed more than once under '{UNCONFIRMED_LIST}'")
     for fact_id, where in sorted(used.items()):
         if fact_id not in listed:
             problems.append(f"{where}: {fact_id} is not listed; fix: add it under '{UNCONFIRMED_LIST}'")
     for fact_id in sorted(set(listed) - set(used)):
         problems.append(
-            f"{DOCS}/{NOTES['A']}: {fact_id} is listed but marked nowhere; fix: remove the entry, or mark the fact"
+            f"{NOTES['A']}: {fact_id} is listed but marked nowhere; fix: remove the entry, or mark the fact"
         )
     return problems
 
@@ -267,23 +268,28 @@ def test_every_citation_of_the_project_notes_names_an_existing_section() -> None
 
 
 def test_unconfirmed_marks_in_docs_and_their_list_agree() -> None:
-    notes = {name: (REPO / DOCS / name).read_text(encoding="utf-8") for name in NOTES.values()}
+    notes = {path: (REPO / path).read_text(encoding="utf-8") for path in NOTES.values()}
     problems = unconfirmed_mismatches(notes)
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
 
 
 # ---------------------------------------------------------------------------------------------- the scanners
+# Strings are assembled from pieces so that this file does not match its own patterns.
+SHARED_PATH = "path into the shared folder beside the repository"
+API_NOTES, FC_NOTES = "alibaba-api" + ".md", "function-compute" + ".md"
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("see ../" + "shared/x.md", "path into the shared folder beside the repository"),
-        ("`../../shared" + "/reference/alibaba-api" + ".md`", "path into the shared folder beside the repository"),
-        ("shared" + "/reference/fc3.json", "path into the shared folder beside the repository"),
+        ("see ../" + "shared/x.md", SHARED_PATH),
+        ("`../.." + "/shared" + "/reference/" + API_NOTES + "`", SHARED_PATH),
+        ("shared" + "/reference/fc3.json", SHARED_PATH),
         ("cp " + "/work" + "/main/x .", "absolute path of one machine"),
-        ("(alibaba-api" + ".md §1.3)", "cites alibaba-api.md, which is not in the repository"),
-        ("# function-compute" + ".md §2.2", "cites function-compute.md, which is not in the repository"),
-        ("from peers" + ".md", "cites peers.md, which is not in the repository"),
+        (f"({API_NOTES} §1.3)", f"cites {API_NOTES}, which is not in the repository"),
+        (f"# {FC_NOTES} §2.2", f"cites {FC_NOTES}, which is not in the repository"),
+        ("from peers" + ".md", "cites peers" + ".md, which is not in the repository"),
     ],
 )
 def test_scanner_flags_each_kind_of_outside_reference(text: str, problem: str) -> None:
@@ -293,9 +299,9 @@ def test_scanner_flags_each_kind_of_outside_reference(text: str, problem: str) -
 
 
 def test_scanner_accepts_the_notes_urls_and_relative_citations_inside_docs() -> None:
-    text = "docs/alibaba-cloud.md §1.3; https://example.com/work/x; /workspace/y;\ndocs/function-compute" + ".md §2.2\n"
+    text = f"docs/alibaba-cloud.md §1.3; https://example.com/work/x; /workspace/y;\ndocs/{FC_NOTES} §2.2\n"
     assert outside_references("function/x.py", text) == []
-    assert outside_references("docs/alibaba-cloud.md", "see function-compute" + ".md §3.2") == []
+    assert outside_references("docs/alibaba-cloud.md", f"see {FC_NOTES} §3.2") == []
 
 
 def test_link_scanner_flags_links_above_the_root_and_absolute_links_only() -> None:
@@ -309,7 +315,7 @@ def test_link_scanner_flags_links_above_the_root_and_absolute_links_only() -> No
 
 
 def test_citation_scanner_checks_every_section_of_a_run() -> None:
-    text = "docs/alibaba-cloud.md §1.3, §3 and §99.1; docs/function-compute.md\n    # §3.1/§42"
+    text = "docs/alibaba-cloud" + ".md §1.3, §3 and §99.1; docs/" + FC_NOTES + "\n    # §3.1/§42"
     missing = [f.problem for f in broken_citations("function/x.py", text)]
     assert missing == [
         "docs/alibaba-cloud.md has no heading containing §99.1",

@@ -100,7 +100,7 @@ def test_session_policy_for_every_catalog_role_fits_the_sts_limit() -> None:
         "AliyunEMRManagedCostRole",
         "AliyunECSInstanceForEMRStudioRole",
     ]
-    # AssumeRole rejects a Policy over 2048 bytes (alibaba-api.md §3, InvalidParameter.PolicySize).
+    # AssumeRole rejects a Policy over 2048 bytes (docs/alibaba-cloud.md §3, InvalidParameter.PolicySize).
     assert len(member_session_policy("1234567890123456", names).encode()) < 2048
 
 
