@@ -6,7 +6,7 @@ dependencies sit at its top level and no ``PYTHONPATH`` is needed. Run with ``ma
 Dependencies come from ``[project] dependencies`` in pyproject.toml and are installed for the *target* platform
 (``pip install --target --platform manylinux2014_x86_64 --implementation cp --python-version 3.10
 --only-binary=:all:``), so C extensions (aiohttp, cryptography, ...) match FC's python3.10 on Debian 10
-(glibc 2.28; function-compute.md §1.1) whatever machine builds the package.
+(glibc 2.28; docs/function-compute.md §1.1) whatever machine builds the package.
 
 Why the extra step for sdists: ``--only-binary=:all:`` cannot build anything, and some SDK packages publish newer
 versions only as an sdist (alibabacloud-tea 0.4.1+ has no wheel; with only-binary pip silently falls back to

@@ -1,7 +1,7 @@
 """s.yaml: valid fc3 props, safe triggers, an EventBridge pattern that matches exactly the events we handle.
 
-The schema is devsapp/fc3 ``src/schema.json`` as copied to ``shared/reference/fc3-component-schema.json``; CI keeps
-``shared/`` beside the repository, so it is located relative to the repository root.
+The schema is devsapp/fc3 ``src/schema.json``, vendored as ``tests/data/fc3-component-schema.json`` (origin, commit
+and licence in ``tests/data/README.md``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import yaml
 from emr_bootstrap.events import NewAccountEvents, parse_trigger
 
 REPO = Path(__file__).resolve().parents[1]
-SCHEMA_PATH = REPO.parent / "shared" / "reference" / "fc3-component-schema.json"
+SCHEMA_PATH = REPO / "tests" / "data" / "fc3-component-schema.json"
 EVENTS = REPO / "events"
 _VAR = re.compile(r"\$\{vars\.([A-Za-z0-9_]+)\}")
 
@@ -29,10 +29,7 @@ TRIGGER_DEFINITIONS = {"eventbridge": "IEventBridge", "http": "IHttpTriggerConfi
 
 def load_schema() -> dict[str, Any]:
     if not SCHEMA_PATH.is_file():
-        pytest.fail(
-            f"fc3 component schema not found at {SCHEMA_PATH}: keep the shared/ folder (shared/reference/) "
-            "beside the repository checkout"
-        )
+        pytest.fail(f"fc3 component schema not found at {SCHEMA_PATH}: restore it from git (see tests/data/README.md)")
     schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text())
     return schema
 
@@ -196,7 +193,8 @@ def test_http_trigger_requires_signature_auth_and_only_post() -> None:
 
 
 def test_http_function_has_only_the_http_trigger_and_event_function_only_eventbridge() -> None:
-    # One trigger kind per function: HTTP-wrapped API calls must never reach the event handler (FC doc §2.2).
+    # One trigger kind per function: HTTP-wrapped API calls must never reach the event handler
+    # (docs/function-compute.md §2.2).
     assert [t["triggerType"] for t in props_of("emr_bootstrap_http")["triggers"]] == ["http"]
     assert [t["triggerType"] for t in props_of("emr_bootstrap_event")["triggers"]] == ["eventbridge"]
 

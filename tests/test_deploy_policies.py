@@ -1,6 +1,6 @@
 """deploy/policies: valid RAM policy documents that grant exactly what the function uses, and never removal.
 
-Policy language per alibaba-api.md §2.3 (Version "1", Statement of Effect/Action/Resource, Principal only in
+Policy language per docs/alibaba-cloud.md §2.3 (Version "1", Statement of Effect/Action/Resource, Principal only in
 trust policies); role ARNs lower-cased per §2.4.
 """
 

@@ -44,7 +44,7 @@ class _Role:
 
 
 class FakeRam:
-    """RAM of one account. Role names match case-insensitively, like the cloud (alibaba-api.md §2.4).
+    """RAM of one account. Role names match case-insensitively, like the cloud (docs/alibaba-cloud.md §2.4).
 
     Knobs:
     - ``invisible_reads``: a role created (or a policy attached) here stays invisible to the next N GetRole /

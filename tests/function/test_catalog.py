@@ -1,5 +1,5 @@
-"""The bundled catalog matches the seed doc (EMR "Assign roles to an Alibaba Cloud account") and alibaba-api.md
-§2.2; invalid catalogs fail on load naming the entry and the rule."""
+"""The bundled catalog matches the EMR doc "Assign roles to an Alibaba Cloud account" (docs/alibaba-cloud.md §2.1)
+and the trust documents of docs/alibaba-cloud.md §2.2; invalid catalogs fail on load naming the entry and the rule."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Semantic trust-policy comparison (trust.py). Policy language: alibaba-api.md §2.3; case rules §2.3/§2.4."""
+"""Semantic trust-policy comparison (trust.py). Policy language: docs/alibaba-cloud.md §2.3; case rules §2.3/§2.4."""
 
 from __future__ import annotations
 
