@@ -16,7 +16,7 @@ from emr_bootstrap.versions import EcsRoleGeneration
 
 CATALOG_PATH = Path(__file__).with_name("catalog.json")
 
-# RAM limits (alibaba-api.md §1.3 CreateRole, GetPolicy).
+# RAM limits (docs/alibaba-cloud.md §1.3 CreateRole, GetPolicy).
 ROLE_NAME = re.compile(r"[A-Za-z0-9.-]{1,64}")
 POLICY_NAME = re.compile(r"[A-Za-z0-9-]{1,128}")
 FEATURE_NAME = re.compile(r"[a-z][A-Za-z0-9]{0,31}")
@@ -50,7 +50,7 @@ class Catalog:
     roles: tuple[RoleSpec, ...]
 
     def get(self, name: str) -> RoleSpec | None:
-        """The spec named ``name``; RAM role names are matched case-insensitively (alibaba-api.md §2.2)."""
+        """The spec named ``name``; RAM role names are matched case-insensitively (docs/alibaba-cloud.md §2.2)."""
         folded = name.lower()
         return next((role for role in self.roles if role.name.lower() == folded), None)
 

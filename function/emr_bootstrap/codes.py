@@ -8,9 +8,10 @@ For every code a result can carry (the cloud's own codes and ours) the table say
   ``EMR_BOOTSTRAP_MAX_ATTEMPTS`` calls in all.
 * ``hint``: what the operator can do about it.
 
-Codes are matched exactly, then by prefix (``Throttling`` matches ``Throttling.User``, ``Throttling.Api`` and any
-future ``Throttling*`` code). Throttling is recognised by its code whatever the HTTP status, because whether RAM
-answers it with 400 or 429 is unconfirmed (docs/alibaba-cloud.md §1.3). Stdlib only: imported on every cold start.
+Codes are matched exactly, then by family: any code that contains ``Throttling`` (``Throttling.User``,
+``Rejected.Throttling``, a future ``Throttling.*``) is throttling, as the Terraform provider's ``NeedRetry`` treats it
+(aliyun/terraform-provider-alicloud, alicloud/errors.go), and whatever the HTTP status, because whether RAM answers
+throttling with 400 or 429 is unconfirmed (docs/alibaba-cloud.md §1.3). Stdlib only: imported on every cold start.
 """
 
 from __future__ import annotations
@@ -132,9 +133,9 @@ CODES: Final[dict[str, CodeInfo]] = {
     CATALOG_INVALID: CodeInfo(False, False, "The bundled role catalog is invalid: a packaging bug; report it."),
 }
 
-# Families of codes, matched by prefix when no exact entry exists.
+# Families of codes, matched when no exact entry exists: throttling anywhere in the code, the others by prefix.
+THROTTLING_MARK: Final = "Throttling"
 PREFIXES: Final[tuple[tuple[str, CodeInfo], ...]] = (
-    ("Throttling", _THROTTLED),
     (
         "LimitExceeded",
         CodeInfo(False, False, "An account quota is exhausted (roles per account or policies per role); raise it."),
@@ -145,10 +146,12 @@ PREFIXES: Final[tuple[tuple[str, CodeInfo], ...]] = (
 
 def describe(code: str, status: int | None = None) -> CodeInfo:
     """What ``code`` means. An unknown code answered with a 5xx status is server trouble, like the Terraform
-    provider's ``NeedRetry`` treats it (aliyun/terraform-provider-alicloud, alicloud/common.go)."""
+    provider's ``NeedRetry`` treats it (aliyun/terraform-provider-alicloud, alicloud/errors.go)."""
     info = CODES.get(code)
     if info is not None:
         return info
+    if THROTTLING_MARK in code:
+        return _THROTTLED
     for prefix, family in PREFIXES:
         if code.startswith(prefix):
             return family

@@ -1,9 +1,9 @@
 """Turn the raw FC ``event`` bytes into a typed trigger.
 
-FC hands a Python 3 handler ``event`` as ``bytes`` (function-compute.md §1.2). One function can see four shapes:
+FC hands a Python 3 handler ``event`` as ``bytes`` (docs/function-compute.md §1.2). One function can see four shapes:
 
 * an EventBridge CloudEvent carrying an ActionTrail ``ApiCall`` record, or a JSON array of them (event-streaming
-  delivery batches; function-compute.md §3.1 [U]) -> :class:`NewAccountEvents`;
+  delivery batches; docs/function-compute.md §3.1 [U]) -> :class:`NewAccountEvents`;
 * the FC3 HTTP trigger envelope ``{"version": "v1", "requestContext": ...}`` (§2.1) -> :class:`HttpInvocation`;
 * the timer trigger event ``{"triggerTime", "triggerName", "payload"}`` -> :class:`TimerInvocation`. Shape from
   "Formats of event for different triggers", https://www.alibabacloud.com/help/en/fc/formats-of-event-for-different-triggers

@@ -19,7 +19,7 @@ def http_reply(
     body: Mapping[str, Any] | str,
     headers: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The dict an FC3 event handler returns to shape the HTTP response (function-compute.md §2.3).
+    """The dict an FC3 event handler returns to shape the HTTP response (docs/function-compute.md §2.3).
 
     A mapping body is serialized as JSON with ``Content-Type: application/json``; a string is sent as text.
     """

@@ -18,7 +18,7 @@ from emr_bootstrap.versions import EmrVersion, parse_emr_version
 
 MAX_PAYLOAD_BYTES = 64 * 1024
 MAX_ACCOUNTS = 1000
-# Alibaba Cloud account IDs are 16 digits in every example seen (alibaba-api.md §2.4); accept 10-20 so that
+# Alibaba Cloud account IDs are 16 digits in every example seen (docs/alibaba-cloud.md §2.4); accept 10-20 so that
 # other sites and the emulator are not refused, while still rejecting anything that is not an ID.
 ACCOUNT_ID = re.compile(r"[0-9]{10,20}")
 

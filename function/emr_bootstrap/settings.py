@@ -27,11 +27,12 @@ PROPAGATION_TIMEOUT_VAR = "EMR_BOOTSTRAP_PROPAGATION_TIMEOUT_S"
 DEADLINE_MARGIN_VAR = "EMR_BOOTSTRAP_DEADLINE_MARGIN_S"
 RETRY_BACKOFF_VAR = "EMR_BOOTSTRAP_RETRY_BACKOFF_MS"
 
-# The real global endpoints (alibaba-api.md §1.1, §3, §4).
+# The real global endpoints (docs/alibaba-cloud.md §1.1, §3, §4).
 DEFAULT_RAM_ENDPOINT = "ram.aliyuncs.com"
 DEFAULT_STS_ENDPOINT = "sts.aliyuncs.com"
 DEFAULT_RESOURCEMANAGER_ENDPOINT = "resourcemanager.aliyuncs.com"
-# Created by Resource Directory in every member it creates (alibaba-api.md §3.1).
+# Created by Resource Directory in every member, created or invited; it can be deleted by hand (docs/alibaba-cloud.md
+# §3.1).
 DEFAULT_MEMBER_ROLE = "ResourceDirectoryAccountAccessRole"
 
 _HOST_PORT = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$")

@@ -6,7 +6,7 @@ value or not, key order, statement order, duplicate statements and splitting one
 change the set, so they compare equal. Anything that adds a grant (another service, another account) or removes
 one compares different: a widened trust is never "equal".
 
-Case: the cloud ignores case in action names (``sts:AssumeRole``; "mostly case-insensitive", alibaba-api.md
+Case: the cloud ignores case in action names (``sts:AssumeRole``; "mostly case-insensitive", docs/alibaba-cloud.md
 §2.3), in service principals (DNS names) and in RAM ARNs (role and account names are matched case-insensitively,
 §2.4), so those compare case-insensitively. Effect also compares case-insensitively: a document the cloud stored
 is one it accepted, and an accepted "allow" can only mean Allow. Element names ("Statement", "Principal", ...)

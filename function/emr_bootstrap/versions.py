@@ -2,7 +2,8 @@
 
 Sources:
 - EMR "Assign roles to an Alibaba Cloud account" (seed): AliyunECSInstanceForEMRRole for "a minor version later
-  than EMR V3.32.0 or V4.5.0" (and the 5.x series, per the ECS application role doc linked in alibaba-api.md §2.1);
+  than EMR V3.32.0 or V4.5.0" (and the 5.x series, per the ECS application role doc linked in
+  docs/alibaba-cloud.md §2.1);
   AliyunEmrEcsDefaultRole for "V3.32.0 or earlier minor versions, or V4.5.0 or earlier".
 - Version spelling: EMR CreateCluster (2021-03-20) shows ReleaseVersion "EMR-5.8.0"; the legacy CreateClusterV2
   shows EmrVer "EMR-3.35.0" (alibabacloud.com/help/en/emr/emr-on-ecs/developer-reference/api-emr-2021-03-20-
