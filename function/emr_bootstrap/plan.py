@@ -106,7 +106,10 @@ def plan_role(spec: RoleSpec, observed: Observed, drift_mode: DriftMode) -> Role
     if comparison.equal:
         return RolePlan(spec, attach, None, extras)
     drift = Drift(comparison.difference or "trust policy differs", comparison.widened)
-    if drift_mode == "repair":
+    if drift_mode == "repair" and not comparison.expected_principals_allowed:
+        # The catalog's service can no longer assume the role: restoring the catalog's trust is the repair.
         return RolePlan(spec, (Step.UPDATE_TRUST, *attach), drift, extras)
-    # Report only: a drifted role is somebody's decision; leave it entirely alone (no attach either).
+    # Reported only: a drifted role is somebody's decision, and a trust that still lets the catalog's service in
+    # (narrowed by a Condition or a Deny, or widened to more principals) is never rewritten: restoring it would
+    # undo a narrowing. Leave the role entirely alone (no attach either).
     return RolePlan(spec, (), drift, extras, idle_outcome="drifted")

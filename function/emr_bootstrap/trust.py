@@ -38,6 +38,11 @@ class Grant:
     # Canonical JSON of the statement's other elements ("{}" when there are none).
     rest: str
 
+    @property
+    def who(self) -> tuple[str, str, str]:
+        """The action and principal, without the conditions: what an Allow lets happen at most."""
+        return (self.action, self.principal_type, self.principal)
+
     def describe(self) -> str:
         who = f"{self.principal_type} {self.principal}" if self.principal_type else "any principal"
         text = f"{self.effect} {self.action} to {who}"
@@ -49,8 +54,12 @@ class TrustComparison:
     equal: bool
     # Short human description of the difference, None when equal.
     difference: str | None = None
-    # True when the actual policy grants something the expected one does not.
+    # True when the actual policy allows a principal an action the expected one does not allow at all. A
+    # Condition on an allowed principal, or an extra Deny, narrows: it is a difference, never a widening.
     widened: bool = False
+    # True when every principal the expected policy allows is still allowed the action (with or without extra
+    # conditions): the catalog's service can still assume the role, so nothing needs restoring.
+    expected_principals_allowed: bool = True
 
 
 def _as_list(value: object, element: str) -> list[object]:
@@ -159,5 +168,9 @@ def compare_trust(expected: str | Mapping[str, Any], actual: str | Mapping[str, 
         parts.append(_listing("lacks", missing))
     if not parts:
         return TrustComparison(True)
-    widened = any(grant.effect == "Allow" for grant in added)
-    return TrustComparison(False, "; ".join(parts), widened=widened)
+    expected_allowed = {grant.who for grant in expected_grants if grant.effect == "Allow"}
+    actual_allowed = {grant.who for grant in actual_grants if grant.effect == "Allow"}
+    widened = any(grant.effect == "Allow" and grant.who not in expected_allowed for grant in added)
+    return TrustComparison(
+        False, "; ".join(parts), widened=widened, expected_principals_allowed=expected_allowed <= actual_allowed
+    )

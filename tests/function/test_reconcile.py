@@ -166,8 +166,17 @@ def test_drifted_trust_is_reported_and_the_role_left_untouched() -> None:
     assert result.status == "succeeded"
 
 
-def test_drift_repair_restores_the_trust_with_one_update_and_attaches_the_missing_policy() -> None:
-    ram, name = _drifted_account()
+def _account_with_trust(statements: list[dict[str, object]]) -> tuple[FakeRam, str]:
+    ram = FakeRam(ACCOUNT)
+    ram.seed_role("AliyunEMRDefaultRole", json.dumps({"Version": "1", "Statement": statements}))  # no policy
+    return ram, "AliyunEMRDefaultRole"
+
+
+EMR_ALLOW = {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": ["emr.aliyuncs.com"]}}
+
+
+def test_drift_repair_restores_a_trust_that_no_longer_lets_the_catalog_service_in() -> None:
+    ram, name = _account_with_trust([{**EMR_ALLOW, "Principal": {"Service": ["ecs.aliyuncs.com"]}}])
     ram.stale_trust_reads = 2  # reads lag the update: verification must poll, not trust the first read
     result = run({"accountIds": [ACCOUNT], "roles": [name], "drift": "repair"}, FakeConnector({ACCOUNT: ram}))
     role = roles_of(result)[name]
@@ -178,6 +187,31 @@ def test_drift_repair_restores_the_trust_with_one_update_and_attaches_the_missin
     assert [c.action for c in role.changes] == ["UpdateRole", "AttachPolicyToRole"]
     assert ram.calls["UpdateRole"] == 1 and ram.calls["CreateRole"] == 0
     assert ram.role(name).trust_policy == spec.trust_policy  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("statements", "widened"),
+    [
+        # The catalog's trust narrowed by a Condition: repair must not remove it.
+        ([{**EMR_ALLOW, "Condition": {"IpAddress": {"acs:SourceIp": ["10.0.0.0/8"]}}}], False),
+        # The catalog's trust plus an extra Deny: narrower still.
+        ([EMR_ALLOW, {"Action": "sts:AssumeRole", "Effect": "Deny", "Principal": {"RAM": ["acs:ram::1:root"]}}], False),
+        # The catalog's trust plus another account: widened, reported as such, and still not rewritten.
+        ([EMR_ALLOW, {**EMR_ALLOW, "Principal": {"RAM": ["acs:ram::1111111111111111:root"]}}], True),
+    ],
+)
+def test_drift_repair_leaves_a_trust_that_still_lets_the_catalog_service_in_alone(
+    statements: list[dict[str, object]], widened: bool
+) -> None:
+    ram, name = _account_with_trust(statements)
+    before = ram.role(name)
+
+    result = run({"accountIds": [ACCOUNT], "roles": [name], "drift": "repair"}, FakeConnector({ACCOUNT: ram}))
+
+    role = roles_of(result)[name]
+    assert role.outcome == "drifted" and role.changes == ()
+    assert role.drift is not None and role.drift.widened is widened
+    assert ram.write_calls == 0 and ram.role(name) == before
 
 
 def test_extra_attached_policy_is_reported_and_never_detached() -> None:
