@@ -20,10 +20,11 @@ Stdlib only: this module is imported on every cold start.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import TYPE_CHECKING, Any, Final
 
+from emr_bootstrap import safe_json
+from emr_bootstrap.safe_json import shown
 from emr_bootstrap.triggers import IgnoredEvent, MalformedCloudEvent, NewAccount, NewAccountEvents, UnrecognizedEvent
 
 if TYPE_CHECKING:
@@ -53,24 +54,28 @@ def looks_like_actiontrail_record(obj: Mapping[str, Any]) -> bool:
 def parse_cloud_event_batch(items: list[Any]) -> NewAccountEvents:
     if not items:
         raise UnrecognizedEvent("event is an empty JSON array; expected one or more CloudEvents")
-    for index, item in enumerate(items):
-        if not isinstance(item, dict) or not looks_like_cloud_event(item):
-            raise MalformedCloudEvent(
-                f"event is a JSON array, so every element must be a CloudEvent object with specversion, id, type "
-                f"and data; element {index} is not"
-            )
     return collect(items)
 
 
-def collect(cloud_events: list[dict[str, Any]]) -> NewAccountEvents:
+def collect(cloud_events: list[Any], *, raw_data: bool = False) -> NewAccountEvents:
+    """Judge each record on its own: a malformed one is ignored with its reason and the others proceed. Only a
+    delivery with nothing usable at all is invalid."""
     accounts: list[NewAccount] = []
     ignored: list[IgnoredEvent] = []
-    for cloud_event in cloud_events:
-        outcome = _read_cloud_event(cloud_event)
+    malformed: list[MalformedCloudEvent] = []
+    for index, cloud_event in enumerate(cloud_events):
+        try:
+            outcome = _read_cloud_event(cloud_event, index, len(cloud_events), raw_data=raw_data)
+        except MalformedCloudEvent as exc:
+            malformed.append(exc)
+            event_id = cloud_event.get("id") if isinstance(cloud_event, dict) else None
+            outcome = IgnoredEvent(str(event_id)[:64] if event_id else f"#{index}", "", "malformed-event", exc.reason)
         if isinstance(outcome, NewAccount):
             accounts.append(outcome)
         else:
             ignored.append(outcome)
+    if len(malformed) == len(cloud_events):
+        raise malformed[0]
     unique_ids = tuple(dict.fromkeys(a.account_id for a in accounts))
     return NewAccountEvents(
         account_ids=unique_ids,
@@ -80,39 +85,40 @@ def collect(cloud_events: list[dict[str, Any]]) -> NewAccountEvents:
     )
 
 
-def _read_cloud_event(cloud_event: Mapping[str, Any]) -> NewAccount | IgnoredEvent:
+def _read_cloud_event(cloud_event: Any, index: int, count: int, *, raw_data: bool) -> NewAccount | IgnoredEvent:
+    """One record. ``raw_data``: the delivery was ``eventSchema: RawData``, the record wrapped without envelope."""
+    where = f"element {index} of the array" if count > 1 else "the CloudEvent"
+    if not isinstance(cloud_event, dict) or not (raw_data or looks_like_cloud_event(cloud_event)):
+        raise MalformedCloudEvent(f"{where} is not a CloudEvent object with specversion, id, type and data")
     event_type = cloud_event.get("type")
     if not isinstance(event_type, str):
-        raise MalformedCloudEvent(
-            "CloudEvent has no string 'type'; expected e.g. 'resourcemanager:ActionTrail:ApiCall'"
-        )
+        raise MalformedCloudEvent(f"{where} has no string 'type'; expected e.g. 'resourcemanager:ActionTrail:ApiCall'")
     record = cloud_event.get("data")
     if isinstance(record, str):
         # [U] tolerate data serialized as a JSON string rather than an object.
         try:
-            record = json.loads(record)
-        except json.JSONDecodeError:
-            record = None
-    event_id = str(cloud_event.get("id", ""))
+            record = safe_json.loads(record)
+        except ValueError as exc:  # JSONDecodeError and JsonRejected
+            raise MalformedCloudEvent(f"{where} has 'data' that is not usable JSON: {_why(exc)}") from exc
     if not isinstance(record, dict):
-        raise MalformedCloudEvent(f"CloudEvent {event_id!r} has no object 'data'; expected the ActionTrail record")
-    event_name = record.get("eventName")
-    event_name = event_name if isinstance(event_name, str) else ""
-    trail_id = record.get("eventId")
-    event_id = event_id or (trail_id if isinstance(trail_id, str) else "")
+        raise MalformedCloudEvent(f"{where} has no object 'data'; expected the ActionTrail record")
+    event_id = _text(cloud_event.get("id")) or _text(record.get("eventId"))
+    event_name = _text(record.get("eventName"))
 
     if not event_type.endswith(ACTIONTRAIL_API_CALL_SUFFIX):
         return IgnoredEvent(
-            event_id, event_name, "unrelated-event", f"type {event_type!r} is not an ActionTrail API call"
+            event_id, event_name, "unrelated-event", f"type {shown(event_type)} is not an ActionTrail API call"
         )
     if event_name not in NEW_ACCOUNT_EVENT_NAMES:
         names = ", ".join(sorted(NEW_ACCOUNT_EVENT_NAMES))
-        return IgnoredEvent(event_id, event_name, "unrelated-event", f"eventName {event_name!r} is not one of {names}")
+        return IgnoredEvent(
+            event_id, event_name, "unrelated-event", f"eventName {shown(event_name)} is not one of {names}"
+        )
     error_code = record.get("errorCode")
     if error_code:
         # A failed CreateResourceAccount created nothing: there is no account to bootstrap.
         return IgnoredEvent(
-            event_id, event_name, "failed-call", f"the {event_name} call failed with errorCode {error_code!r}"
+            event_id, event_name, "failed-call", f"the {event_name} call failed with errorCode {shown(str(error_code))}"
         )
     found = _find_account_id(event_name, record)
     if found is None:
@@ -124,7 +130,55 @@ def _read_cloud_event(cloud_event: Mapping[str, Any]) -> NewAccount | IgnoredEve
         )
     account_id, path = found
     event_time = record.get("eventTime") or cloud_event.get("time") or ""
-    return NewAccount(account_id, event_id, event_name, str(event_time), path)
+    return NewAccount(
+        account_id,
+        event_id,
+        event_name,
+        _text(event_time),
+        path,
+        publisher=_publisher(cloud_event, record, event_name, raw=raw_data),
+        services=_services(cloud_event, record),
+    )
+
+
+def _text(value: Any) -> str:
+    return value[:128] if isinstance(value, str) else ""
+
+
+def _why(exc: ValueError) -> str:
+    return exc.message if isinstance(exc, safe_json.JsonRejected) else "not JSON"
+
+
+def _publisher(cloud_event: Mapping[str, Any], record: Mapping[str, Any], event_name: str, *, raw: bool) -> str | None:
+    """The account whose bus published the event. RawData deliveries carry no envelope: for a Create* call the
+    caller is the account the call (and so its trail) belongs to [U]."""
+    for value in (cloud_event.get("aliyunaccountid"), record.get("recipientAccountId")):
+        if isinstance(value, str) and _ACCOUNT_ID.fullmatch(value):
+            return value
+    caller = _dig(record, ("userIdentity", "accountId"))
+    if raw and event_name != "AcceptHandshake" and isinstance(caller, str) and _ACCOUNT_ID.fullmatch(caller):
+        return caller
+    return None
+
+
+def _services(cloud_event: Mapping[str, Any], record: Mapping[str, Any]) -> tuple[str, ...]:
+    source, event_type = cloud_event.get("source"), cloud_event.get("type")
+    names = [
+        source.removeprefix("acs.") if isinstance(source, str) else None,
+        event_type.split(":", 1)[0] if isinstance(event_type, str) and ":" in event_type else None,
+        record.get("serviceName"),
+        record.get("eventSource"),
+    ]
+    return tuple(
+        dict.fromkeys(
+            _SERVICE_CHARS.sub("", name.lower().removesuffix(".aliyuncs.com"))
+            for name in names
+            if isinstance(name, str)
+        )
+    )
+
+
+_SERVICE_CHARS = re.compile(r"[^a-z0-9]")
 
 
 # Paths tried in order, per event name (see the module docstring for why; all [U]).
@@ -174,8 +228,8 @@ def _dig(record: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
         if isinstance(node, str) and key and node.startswith("{"):
             # [U] ActionTrail may store responseElements as a JSON string.
             try:
-                node = json.loads(node)
-            except json.JSONDecodeError:
+                node = safe_json.loads(node)
+            except ValueError:
                 return None
         if not isinstance(node, dict):
             return None

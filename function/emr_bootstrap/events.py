@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Final
 
+from emr_bootstrap import safe_json
 from emr_bootstrap.actiontrail import (
     ACTIONTRAIL_API_CALL_SUFFIX,
     collect,
@@ -92,7 +93,8 @@ def parse_trigger(raw: bytes | bytearray | str) -> Trigger:
         return collect([document])
     if looks_like_actiontrail_record(document):
         # eventSinkConfig.deliveryOption.eventSchema = RawData hands over only the CloudEvent's data (§3.1).
-        return collect([{"id": document.get("eventId", ""), "type": ACTIONTRAIL_API_CALL_SUFFIX, "data": document}])
+        wrapped = {"id": document.get("eventId", ""), "type": ACTIONTRAIL_API_CALL_SUFFIX, "data": document}
+        return collect([wrapped], raw_data=True)
     if "requestContext" in document and "version" in document:
         return parse_http(document)
     if "triggerTime" in document and "triggerName" in document:
@@ -112,7 +114,9 @@ def _decode_json(data: bytes) -> Any:
     if not text.strip():
         raise EventNotJson('event is empty; expected JSON, for example {"accountIds": ["<16-digit account id>"]}')
     try:
-        return json.loads(text)
+        return safe_json.loads(text)
+    except safe_json.JsonRejected as exc:
+        raise EventNotJson(f"event is refused: {exc.message}", rule=exc.rule) from exc
     except json.JSONDecodeError as exc:
         raise EventNotJson(
             f"event is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "

@@ -8,6 +8,7 @@ import binascii
 import json
 from typing import TYPE_CHECKING, Any
 
+from emr_bootstrap import safe_json
 from emr_bootstrap.triggers import HttpInvocation, MalformedHttpEvent
 
 if TYPE_CHECKING:
@@ -76,7 +77,9 @@ def _http_body(body: Any, is_base64: bool) -> tuple[dict[str, Any], int]:
         except (binascii.Error, ValueError) as exc:  # UnicodeDecodeError is a ValueError
             raise MalformedHttpEvent("request body is marked base64 but is not base64-encoded UTF-8 text") from exc
     try:
-        payload = json.loads(text)
+        payload = safe_json.loads(text)
+    except safe_json.JsonRejected as exc:
+        raise MalformedHttpEvent(f"request body is refused: {exc.message}", field="body", rule=exc.rule) from exc
     except json.JSONDecodeError as exc:
         raise MalformedHttpEvent(
             f"request body is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "

@@ -18,8 +18,8 @@ class InvalidEvent(InvalidRequest):
     """The event cannot be used. ``reason`` is a sentence for the caller saying what was expected; the result
     reports it as field ``event`` with the subclass's name as the rule."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__("event", type(self).__name__, reason)
+    def __init__(self, reason: str, *, field: str = "event", rule: str | None = None) -> None:
+        super().__init__(field, rule or type(self).__name__, reason)
         self.reason = reason
 
 
@@ -48,7 +48,16 @@ class MalformedHttpEvent(InvalidEvent):
 
 
 # ---------------------------------------------------------------------------------------------------- triggers
-IgnoredCode: TypeAlias = Literal["unrelated-event", "failed-call", "no-account-id"]
+IgnoredCode: TypeAlias = Literal[
+    "unrelated-event",
+    "failed-call",
+    "no-account-id",
+    "malformed-event",
+    "not-resource-manager",
+    "foreign-account",
+    "origin-unverified",
+    "own-account",
+]
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,12 @@ class NewAccount:
     event_name: str
     event_time: str
     found_at: str  # the field path the ID was read from, for the logs (the paths are [U], see module doc)
+    # The account whose event bus published the event (CloudEvent ``aliyunaccountid``, else the record's
+    # ``recipientAccountId``, else, for a Create* call delivered as RawData, its caller); None when unknown.
+    publisher: str | None = None
+    # The service names the event gives (CloudEvent ``source`` and ``type`` prefix, the record's ``serviceName``
+    # and ``eventSource``), normalized: lower case, letters and digits only.
+    services: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

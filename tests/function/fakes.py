@@ -38,9 +38,8 @@ class _Role:
     # Reads that still miss this role / its newest attachment (eventual consistency).
     hidden_get_reads: int = 0
     hidden_list_reads: int = 0
-    # Time-based lag (with ``FakeRam.clock``): reads before these instants miss the role / its newest attachment.
-    visible_at: float = 0.0
-    attachment_visible_at: float = 0.0
+    # Bumped by each create and each attach, so that per-run views know a write is new to them.
+    version: int = 0
 
 
 class FakeRam:
@@ -49,9 +48,7 @@ class FakeRam:
     Knobs:
     - ``invisible_reads``: a role created (or a policy attached) here stays invisible to the next N GetRole /
       ListPoliciesForRole reads of that role. The budget is shared by every reader, so use it for one run only.
-    - ``visibility_lag_s`` with ``clock``: a role created (or a policy attached) stays invisible to reads until
-      ``clock`` has moved that far past the write. With one clock shared by concurrent runs this is independent
-      of thread scheduling: each run's own polling sleeps move the clock past the lag before its deadline.
+    - :meth:`view`: a per-run view with its own lag (see :class:`LaggingView`), for concurrent runs.
     - ``attach_not_found``: the first N AttachPolicyToRole calls after a create answer EntityNotExist.Role.
     - ``stale_trust_reads``: after UpdateRole, the next N GetRole reads still show the old trust policy.
     - ``fail``: ``{(action, role_name_or_None): CloudError}``, raised on every matching call.
@@ -69,8 +66,6 @@ class FakeRam:
         self.stale_trust_reads = 0
         self.fail: dict[tuple[str, str | None], CloudError] = {}
         self.missing_policies: set[str] = set()
-        self.clock: FakeClock | None = None
-        self.visibility_lag_s = 0.0
         self._attach_not_found_left: dict[str, int] = {}
         self._stale_trust: dict[str, tuple[int, str]] = {}
 
@@ -115,8 +110,6 @@ class FakeRam:
             if entry.hidden_get_reads > 0:
                 entry.hidden_get_reads -= 1
                 raise self._not_found(role_name)
-            if self._now() < entry.visible_at:
-                raise self._not_found(role_name)
             stale = self._stale_trust.get(role_name.lower())
             if stale and stale[0] > 0:
                 self._stale_trust[role_name.lower()] = (stale[0] - 1, stale[1])
@@ -132,8 +125,6 @@ class FakeRam:
             if entry.hidden_list_reads > 0:
                 entry.hidden_list_reads -= 1
                 return list(entry.policies[:-1])  # the newest attachment is not visible yet
-            if self._now() < entry.attachment_visible_at:
-                return list(entry.policies[:-1])
             return list(entry.policies)
 
     def create_role(self, role_name: str, trust_policy: str, description: str) -> RoleState:
@@ -143,9 +134,7 @@ class FakeRam:
                 raise CloudError(ROLE_EXISTS, "The role already exists.", status=409, request_id="REQ-EX")
             arn = f"acs:ram::{self.account_id}:role/{role_name.lower()}"
             state = RoleState(role_name, arn, trust_policy, description)
-            self._roles[role_name.lower()] = _Role(
-                state, [], self.invisible_reads, 0, visible_at=self._now() + self.visibility_lag_s
-            )
+            self._roles[role_name.lower()] = _Role(state, [], self.invisible_reads, 0, version=1)
             self._attach_not_found_left[role_name.lower()] = self.attach_not_found
             return state
 
@@ -174,10 +163,58 @@ class FakeRam:
                 raise CloudError(POLICY_ALREADY_ATTACHED, "The role has already been attached this policy.", status=409)
             entry.policies.append(AttachedPolicy(policy_name, "System"))
             entry.hidden_list_reads = self.invisible_reads
-            entry.attachment_visible_at = self._now() + self.visibility_lag_s
+            entry.version += 1
 
-    def _now(self) -> float:
-        return self.clock() if self.clock is not None else 0.0
+    def version_of(self, role_name: str) -> int:
+        with self._lock:
+            entry = self._roles.get(role_name.lower())
+            return entry.version if entry else 0
+
+    def view(self, lag_reads: int) -> LaggingView:
+        return LaggingView(self, lag_reads)
+
+
+class LaggingView:
+    """One run's view of a :class:`FakeRam`: each write the run has not seen yet stays invisible to its next
+    ``lag_reads`` reads of that role. The budget is the run's own, so concurrent runs cannot spend each other's
+    (a budget shared by every reader made a race test depend on thread scheduling)."""
+
+    def __init__(self, ram: FakeRam, lag_reads: int) -> None:
+        self.ram = ram
+        self.lag_reads = lag_reads
+        self._lock = threading.Lock()
+        self._seen: dict[tuple[str, str], tuple[int, int]] = {}  # (read, role) -> (version, hidden reads left)
+
+    def _hidden(self, read: str, role_name: str) -> bool:
+        version = self.ram.version_of(role_name)
+        key = (read, role_name.lower())
+        with self._lock:
+            seen_version, left = self._seen.get(key, (version, 0))
+            if seen_version != version:
+                left = self.lag_reads
+            self._seen[key] = (version, max(0, left - 1))
+            return left > 0
+
+    def get_role(self, role_name: str) -> RoleState:
+        hidden = self._hidden("GetRole", role_name)
+        state = self.ram.get_role(role_name)
+        if hidden:
+            raise self.ram._not_found(role_name)
+        return state
+
+    def list_policies_for_role(self, role_name: str) -> list[AttachedPolicy]:
+        hidden = self._hidden("ListPoliciesForRole", role_name)
+        policies = self.ram.list_policies_for_role(role_name)
+        return policies[:-1] if hidden else policies
+
+    def create_role(self, role_name: str, trust_policy: str, description: str) -> RoleState:
+        return self.ram.create_role(role_name, trust_policy, description)
+
+    def update_role_trust(self, role_name: str, trust_policy: str) -> RoleState:
+        return self.ram.update_role_trust(role_name, trust_policy)
+
+    def attach_system_policy(self, role_name: str, policy_name: str) -> None:
+        self.ram.attach_system_policy(role_name, policy_name)
 
 
 class FakeConnector:
@@ -186,8 +223,16 @@ class FakeConnector:
     ``opened`` records each session: the account and the role names it was scoped to; ``modes`` the session mode.
     """
 
-    def __init__(self, accounts: dict[str, FakeRam] | None = None, own_account_id: str = "1999999999999999") -> None:
+    def __init__(
+        self,
+        accounts: dict[str, FakeRam] | None = None,
+        own_account_id: str = "1999999999999999",
+        *,
+        view_lag_reads: int | None = None,
+    ) -> None:
         self.accounts = accounts or {}
+        # When set, every ram_for opens its own LaggingView: each run sees the others' writes late, on its own.
+        self.view_lag_reads = view_lag_reads
         self.unreachable: dict[str, Exception] = {}
         self.opened: list[tuple[str, list[str]]] = []
         self.modes: list[Mode] = []
@@ -197,13 +242,14 @@ class FakeConnector:
     def own_account_id(self) -> str:
         return self.own
 
-    def ram_for(self, account_id: str, roles: tuple[RoleSpec, ...], mode: Mode) -> FakeRam:
+    def ram_for(self, account_id: str, roles: tuple[RoleSpec, ...], mode: Mode) -> FakeRam | LaggingView:
         with self._lock:
             self.opened.append((account_id, [spec.name for spec in roles]))
             self.modes.append(mode)
             if account_id in self.unreachable:
                 raise self.unreachable[account_id]
-            return self.accounts.setdefault(account_id, FakeRam(account_id))
+            ram = self.accounts.setdefault(account_id, FakeRam(account_id))
+            return ram if self.view_lag_reads is None else ram.view(self.view_lag_reads)
 
 
 class FakeDirectory:

@@ -10,7 +10,7 @@ import pytest
 from emr_bootstrap.cloud import AttachedPolicy, RoleState
 from emr_bootstrap.request import parse_request
 
-from tests.function.fakes import FakeClock, FakeConnector, FakeRam, bootstrap, fast_settings
+from tests.function.fakes import FakeConnector, FakeRam, bootstrap, fast_settings
 from tests.function.test_reconcile import ACCOUNT, ALL_ROLES, CATALOG, DEFAULT_ROLES, outcomes, roles_of, run
 
 if TYPE_CHECKING:
@@ -45,14 +45,12 @@ class ReadsBeforeWritesRam(FakeRam):
 
 @pytest.mark.parametrize("strategy", ["create-first", "read-first"])
 def test_fifty_concurrent_runs_leave_one_role_per_name_attached_once_and_all_succeed(strategy: str) -> None:
-    # Reads lag the writes, as RAM does: runs that still see no policy attach again. The lag is measured on one
-    # fake clock that every run shares and only sleeps move, so the outcome does not depend on thread scheduling
-    # (a shared budget of invisible reads did: one run could spend it all and time out).
-    clock = FakeClock()
+    # Reads lag the writes, as RAM does: runs that still see no policy attach again. Each run sees every write two
+    # reads late on its own budget and polls on its own fake clock, so no run can spend another's patience and the
+    # outcome does not depend on thread scheduling (a budget or a clock shared by all runs did).
     # create-first racers all write first; read-first racers are held so that all of them read before any write.
     ram = FakeRam(ACCOUNT) if strategy == "create-first" else ReadsBeforeWritesRam(ACCOUNT, RACERS)
-    ram.clock, ram.visibility_lag_s = clock, 0.5
-    connector = FakeConnector({ACCOUNT: ram})
+    connector = FakeConnector({ACCOUNT: ram}, view_lag_reads=2)
     request = parse_request({"accountIds": [ACCOUNT], "roles": ALL_ROLES, "strategy": strategy})
     start = threading.Barrier(RACERS, timeout=10)
     results: list[Result] = []
@@ -60,7 +58,7 @@ def test_fifty_concurrent_runs_leave_one_role_per_name_attached_once_and_all_suc
 
     def one() -> None:
         start.wait()
-        result = bootstrap(request, connector, request_id="race", settings=fast_settings(clock))
+        result = bootstrap(request, connector, request_id="race", settings=fast_settings())
         with lock:
             results.append(result)
 
