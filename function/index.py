@@ -40,6 +40,7 @@ def _job(event: bytes, context: Any) -> tuple[Job, Invocation]:
     configure_logging()
     invocation = fc.invocation(context, os.environ)
     try:
-        return job_for(parse_trigger(event), request_id=invocation.request_id), invocation
+        trigger = parse_trigger(event)
+        return job_for(trigger, request_id=invocation.request_id, own_account_id=invocation.own_account_id), invocation
     except InvalidRequest as exc:  # every unusable event is one (InvalidEvent and its subclasses)
         return InvalidJob(exc), invocation

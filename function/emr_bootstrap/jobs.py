@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Final, TypeAlias
 
 from emr_bootstrap.errors import InvalidRequest
 from emr_bootstrap.request import BootstrapRequest, check_payload_size, parse_request
-from emr_bootstrap.triggers import HttpInvocation, NewAccountEvents, TimerInvocation
+from emr_bootstrap.triggers import HttpInvocation, IgnoredEvent, NewAccount, NewAccountEvents, TimerInvocation
 
 if TYPE_CHECKING:
     from emr_bootstrap.catalog import Catalog
-    from emr_bootstrap.triggers import Trigger
+    from emr_bootstrap.triggers import IgnoredCode, Trigger
 
 log = logging.getLogger("emr_bootstrap.jobs")
 
@@ -51,11 +51,14 @@ class InvalidJob:
 Job: TypeAlias = BootstrapJob | IgnoredJob | InvalidJob
 
 
-def job_for(trigger: Trigger, *, request_id: str, catalog: Catalog | None = None) -> Job:
-    """The job a parsed trigger asks for; invalid requests become :class:`InvalidJob`."""
+def job_for(
+    trigger: Trigger, *, request_id: str, own_account_id: str | None = None, catalog: Catalog | None = None
+) -> Job:
+    """The job a parsed trigger asks for; invalid requests become :class:`InvalidJob`. ``own_account_id`` is the
+    account the function runs in: new-account events are believed only when they come from its own bus."""
     try:
         if isinstance(trigger, NewAccountEvents):
-            return _new_account_job(trigger, request_id)
+            return _new_account_job(trigger, request_id, own_account_id)
         if isinstance(trigger, TimerInvocation):
             return IgnoredJob(SWEEP_NOT_BUILT)
         # A request (direct or HTTP) is size-checked as it arrived, before its fields are.
@@ -66,10 +69,18 @@ def job_for(trigger: Trigger, *, request_id: str, catalog: Catalog | None = None
         return InvalidJob(exc)
 
 
-def _new_account_job(trigger: NewAccountEvents, request_id: str) -> Job:
+def _new_account_job(trigger: NewAccountEvents, request_id: str, own_account_id: str | None) -> Job:
+    accepted: list[NewAccount] = []
+    ignored = list(trigger.ignored)
+    for account in trigger.accounts:
+        refusal = _refusal(account, own_account_id)
+        if refusal is None:
+            accepted.append(account)
+        else:
+            ignored.append(refusal)
     # Say what each event of the delivery led to: where the account ID was found (the paths are unconfirmed),
     # or why the event is ignored (also in a batch that has accounts to reconcile).
-    for account in trigger.accounts:
+    for account in accepted:
         log.info(
             "new account event",
             extra={
@@ -80,7 +91,7 @@ def _new_account_job(trigger: NewAccountEvents, request_id: str) -> Job:
                 "foundAt": account.found_at,
             },
         )
-    for item in trigger.ignored:
+    for item in ignored:
         log.info(
             "event ignored",
             extra={
@@ -91,9 +102,42 @@ def _new_account_job(trigger: NewAccountEvents, request_id: str) -> Job:
                 "reason": item.reason,
             },
         )
-    if not trigger.account_ids:
-        reasons = "; ".join(f"{i.event_name or i.event_id}: {i.reason}" for i in trigger.ignored)
+    if not accepted:
+        reasons = "; ".join(f"{i.event_name or i.event_id}: {i.reason}" for i in ignored)
         return IgnoredJob(reasons or "the delivery carried no event")
     # A new account almost surely lacks the roles: create first, read only on EntityAlreadyExists. The IDs were
     # validated by the event parser, with the same rule as a request's accountIds.
-    return BootstrapJob(BootstrapRequest(account_ids=trigger.account_ids, strategy="create-first"), from_event=True)
+    account_ids = tuple(dict.fromkeys(account.account_id for account in accepted))
+    return BootstrapJob(BootstrapRequest(account_ids=account_ids, strategy="create-first"), from_event=True)
+
+
+# How Resource Manager may name itself in an event: CloudEvent source "acs.resourcemanager", type
+# "resourcemanager:...", record serviceName "ResourceManager"; the Resource Directory API's own product names are
+# accepted too. Which of these real events carry is unconfirmed (docs/alibaba-cloud.md, "Unconfirmed facts").
+RESOURCE_MANAGER_NAMES: Final = frozenset({"resourcemanager", "resourcedirectorymaster", "resourcedirectory"})
+
+
+def _refusal(account: NewAccount, own_account_id: str | None) -> IgnoredEvent | None:
+    """Why an event naming a new account is not believed, or None. Acted on only if it comes from Resource
+    Manager, was published on the function's own account's bus, and names another account."""
+
+    def ignore(code: IgnoredCode, reason: str) -> IgnoredEvent:
+        return IgnoredEvent(account.event_id, account.event_name, code, reason)
+
+    foreign = sorted(set(account.services) - RESOURCE_MANAGER_NAMES)
+    if not account.services or foreign:
+        named = ", ".join(foreign) or "no service"
+        return ignore("not-resource-manager", f"the event names {named}, not Resource Manager")
+    if own_account_id is None:
+        return ignore(
+            "origin-unverified",
+            "the function's own account is unknown (FC's context.account_id), so the event's origin cannot be checked",
+        )
+    if account.publisher != own_account_id:
+        return ignore(
+            "foreign-account" if account.publisher else "origin-unverified",
+            f"the event was published by account {account.publisher or '(unknown)'}, not the function's own",
+        )
+    if account.account_id == own_account_id:
+        return ignore("own-account", "the event names the function's own account as the new member")
+    return None

@@ -26,6 +26,8 @@ EVENT = {
     "specversion": "1.0",
     "id": "e-1",
     "type": "resourcemanager:ActionTrail:ApiCall",
+    "source": "acs.resourcemanager",
+    "aliyunaccountid": "1000000000000001",
     "data": {
         "eventName": "CreateResourceAccount",
         "eventType": "ApiCall",
@@ -47,7 +49,7 @@ class Ports:
 
 
 def test_a_new_account_event_becomes_a_typed_create_first_job_without_a_dict_round_trip() -> None:
-    job = job_for(parse_trigger(json.dumps(EVENT)), request_id="r")
+    job = job_for(parse_trigger(json.dumps(EVENT)), request_id="r", own_account_id="1000000000000001")
 
     assert job == BootstrapJob(BootstrapRequest(account_ids=(MEMBER,), strategy="create-first"), from_event=True)
 

@@ -222,10 +222,29 @@ def test_redelivered_event_in_a_batch_yields_the_account_once() -> None:
     assert len(trigger.accounts) == 3
 
 
-def test_batch_with_a_non_cloud_event_element_is_rejected_naming_its_index() -> None:
+def test_bad_element_of_a_batch_is_ignored_naming_its_index_and_the_good_one_proceeds() -> None:
     create = sample_json("actiontrail-create-resource-account.json")
-    with pytest.raises(MalformedCloudEvent, match="element 1"):
-        parse_trigger(encode([create, {"accountIds": [NEW]}]))
+    trigger = parse_trigger(encode([create, {"accountIds": [NEW2]}]))
+    assert isinstance(trigger, NewAccountEvents)
+    assert trigger.account_ids == (NEW,)
+    (bad,) = trigger.ignored
+    assert bad.code == "malformed-event" and "element 1" in bad.reason
+
+
+def test_account_id_ending_in_a_newline_is_ignored_and_the_rest_of_the_batch_proceeds() -> None:
+    good = sample_json("actiontrail-create-resource-account.json")
+    bad = sample_json("actiontrail-create-resource-account.json")
+    bad["data"]["responseElements"]["Account"]["AccountId"] = NEW2 + "\n"
+    bad["data"].pop("referencedResources", None)
+    trigger = parse_trigger(encode([good, bad]))
+    assert isinstance(trigger, NewAccountEvents)
+    assert trigger.account_ids == (NEW,)
+    assert [i.code for i in trigger.ignored] == ["no-account-id"]
+
+
+def test_batch_with_nothing_usable_is_rejected_naming_the_first_bad_element() -> None:
+    with pytest.raises(MalformedCloudEvent, match="element 0"):
+        parse_trigger(encode([{"accountIds": [NEW]}, 7]))
 
 
 def test_empty_batch_is_rejected() -> None:

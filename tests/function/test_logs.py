@@ -106,7 +106,7 @@ def test_handler_logs_what_each_event_of_a_batch_led_to(captured: io.StringIO, m
         monkeypatch.delenv(variable, raising=False)  # no credentials: the run stops before any cloud call
     batch = (Path(__file__).resolve().parents[2] / "events" / "eventbridge-batch.json").read_bytes()
 
-    index.handler(batch, SimpleNamespace(request_id="req-batch", credentials=None, account_id=None))
+    index.handler(batch, SimpleNamespace(request_id="req-batch", credentials=None, account_id="1000000000000001"))
 
     records = [r for r in lines(captured) if r["message"] in ("new account event", "event ignored")]
     assert [(r["message"], r.get("eventName")) for r in records] == [
