@@ -112,5 +112,7 @@ class Application:
                 settings.deadline_margin_s(invocation.timeout_s),
                 reconcile.clock,
             )
-        reconciler = Reconciler(connector, directory, catalog=self._catalog or load_catalog(), settings=reconcile)
+        reconciler = Reconciler(
+            connector, directory, catalog=self._catalog or load_catalog(), settings=reconcile, scope=settings.scope
+        )
         return reconciler.run(request, request_id=invocation.request_id, deadline=deadline)

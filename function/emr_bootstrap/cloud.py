@@ -34,6 +34,7 @@ __all__ = [
     "AccountConnector",
     "AccountDirectory",
     "AccountInfo",
+    "AccountPage",
     "AttachedPolicy",
     "CloudError",
     "RamApi",
@@ -85,6 +86,8 @@ class AccountInfo:
     folder_id: str = ""
     join_time: str = ""
     modify_time: str = ""
+    # ResourceDirectoryPath: "<rd>/<root folder>/<folder>/.../<account>".
+    path: str = ""
 
     @property
     def active(self) -> bool:
@@ -119,9 +122,21 @@ class AccountConnector(Protocol):
     def ram_for(self, account_id: str, roles: tuple[RoleSpec, ...], mode: Mode) -> RamApi: ...
 
 
+@dataclass(frozen=True)
+class AccountPage:
+    """One page of ListAccounts, and how many members the directory has in all."""
+
+    accounts: tuple[AccountInfo, ...]
+    total: int
+
+
 class AccountDirectory(Protocol):
     """The Resource Directory, read with the function's own credentials."""
 
     def get_account(self, account_id: str) -> AccountInfo:
         """The member ``account_id``; raises :class:`CloudError` ``EntityNotExists.Account`` when it is not one."""
+        ...
+
+    def list_accounts(self, page_number: int, page_size: int) -> AccountPage:
+        """One page (numbered from 1) of every member; ``page_size`` at most 100."""
         ...

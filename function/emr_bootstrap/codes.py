@@ -35,6 +35,8 @@ ACCESS_ROLE_MISSING: Final = "AccessRoleMissing"
 PROPAGATION_TIMEOUT: Final = "PropagationTimeout"
 ACCOUNT_NOT_READY: Final = "AccountNotReady"
 ACCOUNT_NOT_IN_DIRECTORY: Final = "AccountNotInDirectory"
+ACCOUNT_OUT_OF_SCOPE: Final = "AccountOutOfScope"
+MANAGEMENT_ACCOUNT_EXCLUDED: Final = "ManagementAccountExcluded"
 DEADLINE_REACHED: Final = "DeadlineReached"
 INTERNAL_ERROR: Final = "InternalError"
 INVALID_REQUEST: Final = "InvalidRequest"
@@ -107,6 +109,18 @@ CODES: Final[dict[str, CodeInfo]] = {
         False,
         False,
         "The account is not a member of the function's Resource Directory; check the account ID.",
+    ),
+    ACCOUNT_OUT_OF_SCOPE: CodeInfo(
+        False,
+        False,
+        "The deployment's scope leaves this account out (EMR_BOOTSTRAP_ALLOWED_FOLDERS, "
+        "EMR_BOOTSTRAP_ACCOUNT_ALLOWLIST, EMR_BOOTSTRAP_ACCOUNT_DENYLIST); change those settings if it should be in.",
+    ),
+    MANAGEMENT_ACCOUNT_EXCLUDED: CodeInfo(
+        False,
+        False,
+        "The management account is left alone unless the deployment sets "
+        "EMR_BOOTSTRAP_INCLUDE_MANAGEMENT_ACCOUNT=true.",
     ),
     DIRECTORY_NOT_FOUND: CodeInfo(
         False,

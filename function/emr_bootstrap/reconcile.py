@@ -14,10 +14,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from emr_bootstrap import codes
+from emr_bootstrap.directory import lookup_many, not_in_directory
 from emr_bootstrap.errors import AccessRoleMissing, BootstrapError, CloudError, ErrorInfo, render_error
 from emr_bootstrap.plan import desired_roles
 from emr_bootstrap.result import AccountResult, Result, RoleResult
 from emr_bootstrap.role_run import RoleRun, concurrently
+from emr_bootstrap.scope import Scope
 from emr_bootstrap.timing import Deadline
 
 if TYPE_CHECKING:
@@ -50,11 +52,13 @@ class Reconciler:
         *,
         catalog: Catalog,
         settings: ReconcileSettings,
+        scope: Scope | None = None,
     ) -> None:
         self.connector = connector
         self.directory = directory
         self.catalog = catalog
         self.settings = settings
+        self.scope = scope or Scope()
 
     # -- a whole request -----------------------------------------------------------------------------------
     def run(self, request: BootstrapRequest, *, request_id: str, deadline: Deadline | None = None) -> Result:
@@ -67,12 +71,20 @@ class Reconciler:
         deadline = deadline or Deadline.never(settings.clock)
         start = settings.clock()
         strategy = request.effective_strategy
+        known = lookup_many(self.directory, self._in_scope_by_lists(request.account_ids))
 
         def one(account_id: str) -> AccountResult:
             if not deadline.may_start():
                 return AccountResult.not_attempted(account_id, _deadline_error(deadline))
             try:
-                return self.account(account_id, request, strategy=strategy, request_id=request_id, deadline=deadline)
+                return self.account(
+                    account_id,
+                    request,
+                    strategy=strategy,
+                    request_id=request_id,
+                    deadline=deadline,
+                    info=known.get(account_id),
+                )
             except Exception as exc:  # a bug in one account must not lose the others
                 log.exception("unexpected error", extra={"requestId": request_id, "accountId": account_id})
                 return AccountResult.unreachable(account_id, render_error(exc), settings.elapsed_ms(start))
@@ -106,7 +118,7 @@ class Reconciler:
         strategy: Strategy,
         request_id: str = "",
         deadline: Deadline | None = None,
-        info: AccountInfo | None = None,
+        info: AccountInfo | ErrorInfo | None = None,
     ) -> AccountResult:
         """Reconcile every role of one account (roles concurrently); never raises for cloud errors.
 
@@ -126,6 +138,11 @@ class Reconciler:
             for entry in desired
             if entry.skip_reason is not None
         }
+        refusal = self.scope.refuse_before_lookup(account_id, self._own())
+        if refusal is not None:
+            account = AccountResult.skipped(account_id, refusal)
+            _log_account(account, log_fields)
+            return account
         if active:
             # Two workers per role (the role's own thread plus the second of its concurrent reads), plus one for
             # the directory read that runs beside AssumeRole.
@@ -166,7 +183,7 @@ class Reconciler:
         roles: tuple[RoleSpec, ...],
         request: BootstrapRequest,
         strategy: Strategy,
-        info: AccountInfo | None,
+        info: AccountInfo | ErrorInfo | None,
         pool: Executor,
     ) -> RamApi:
         """The account's RAM once the account is known to be active; raises :class:`_Stop` otherwise."""
@@ -178,17 +195,17 @@ class Reconciler:
                 return exc
 
         known: AccountInfo | ErrorInfo
-        ram: RamApi | BootstrapError | None
+        ram: RamApi | BootstrapError
         if info is None and strategy == "create-first":
             ram, known = concurrently(pool, connect, lambda: self._learn(account_id))
+            _admit(account_id, known, self.scope)
         else:
             known = info or self._learn(account_id)
-            ram = connect() if _is_active(known) else None
-        _admit(account_id, known)
+            _admit(account_id, known, self.scope)  # before AssumeRole: an account out of scope costs none
+            ram = connect()
         if isinstance(ram, BootstrapError):
             error = render_error(_connect_error(ram, account_id), action="AssumeRole")
             raise _Stop(AccountResult.unreachable(account_id, error, 0))
-        assert ram is not None  # _admit stopped every account that was not connected
         return ram
 
     def _learn(self, account_id: str) -> AccountInfo | ErrorInfo:
@@ -202,31 +219,32 @@ class Reconciler:
                 # The function's own account exists whatever the directory says (for instance no directory).
                 return AccountInfo(account_id, "CreateSuccess")
             if exc.code == codes.ACCOUNT_NOT_FOUND:
-                return ErrorInfo(
-                    codes.ACCOUNT_NOT_IN_DIRECTORY,
-                    f"account {account_id} is not a member of the function's Resource Directory",
-                    codes.hint_for(codes.ACCOUNT_NOT_IN_DIRECTORY),
-                    exc.request_id,
-                )
+                return not_in_directory(account_id, exc.request_id)
             return render_error(exc, action="GetAccount")
 
     def _is_own(self, account_id: str) -> bool:
+        return account_id == self._own()
+
+    def _own(self) -> str | None:
         try:
-            return account_id == self.connector.own_account_id()
+            return self.connector.own_account_id()
         except BootstrapError:
-            return False
+            return None
+
+    def _in_scope_by_lists(self, account_ids: tuple[str, ...]) -> list[str]:
+        own = self._own()
+        return [a for a in account_ids if self.scope.refuse_before_lookup(a, own) is None]
 
 
-def _is_active(info: AccountInfo | ErrorInfo) -> bool:
-    return not isinstance(info, ErrorInfo) and info.active
-
-
-def _admit(account_id: str, info: AccountInfo | ErrorInfo) -> None:
-    """Raise :class:`_Stop` unless the directory says the account is an active member."""
+def _admit(account_id: str, info: AccountInfo | ErrorInfo, scope: Scope) -> None:
+    """Raise :class:`_Stop` unless the directory says the account is an active member, in scope."""
     if isinstance(info, ErrorInfo):
         if info.code == codes.ACCOUNT_NOT_IN_DIRECTORY:
             raise _Stop(AccountResult.skipped(account_id, info))
         raise _Stop(AccountResult.unreachable(account_id, info, 0))
+    refusal = scope.refuse_after_lookup(info)
+    if refusal is not None:
+        raise _Stop(AccountResult.skipped(account_id, refusal))
     if not info.active:
         reason = ErrorInfo(
             codes.ACCOUNT_NOT_READY,

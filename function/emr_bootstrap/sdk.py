@@ -25,7 +25,7 @@ from darabonba.exceptions import UnretryableException
 from darabonba.policy.retry import RetryOptions
 
 from emr_bootstrap import codes
-from emr_bootstrap.cloud import AccountInfo, AttachedPolicy, RoleState
+from emr_bootstrap.cloud import AccountInfo, AccountPage, AttachedPolicy, RoleState
 from emr_bootstrap.errors import CloudError
 
 if TYPE_CHECKING:
@@ -221,15 +221,27 @@ class SdkDirectory:
         from alibabacloud_resourcemanager20200331 import models as rm_models
 
         request = rm_models.GetAccountRequest(account_id=account_id)
-        account = _call(lambda: self._client.get_account(request)).body.account
-        return AccountInfo(
-            account_id=str(account.account_id or account_id),
-            status=str(account.status or ""),
-            display_name=account.display_name or "",
-            folder_id=account.folder_id or "",
-            join_time=account.join_time or "",
-            modify_time=account.modify_time or "",
-        )
+        return _account_info(_call(lambda: self._client.get_account(request)).body.account)
+
+    def list_accounts(self, page_number: int, page_size: int) -> AccountPage:
+        from alibabacloud_resourcemanager20200331 import models as rm_models
+
+        request = rm_models.ListAccountsRequest(page_number=page_number, page_size=page_size)
+        body = _call(lambda: self._client.list_accounts(request)).body
+        accounts = body.accounts.account if body.accounts and body.accounts.account else []
+        return AccountPage(tuple(_account_info(a) for a in accounts), int(body.total_count or 0))
+
+
+def _account_info(account: Any) -> AccountInfo:
+    return AccountInfo(
+        account_id=str(account.account_id or ""),
+        status=str(account.status or ""),
+        display_name=account.display_name or "",
+        folder_id=account.folder_id or "",
+        join_time=account.join_time or "",
+        modify_time=account.modify_time or "",
+        path=account.resource_directory_path or "",
+    )
 
 
 def member_session_policy(account_id: str, roles: tuple[RoleSpec, ...], mode: Mode) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from emr_bootstrap.errors import SettingsError
+from emr_bootstrap.scope import Scope
 from emr_bootstrap.timing import ReconcileSettings
 
 if TYPE_CHECKING:
@@ -26,6 +27,10 @@ MAX_CONCURRENT_ACCOUNTS_VAR = "EMR_BOOTSTRAP_MAX_CONCURRENT_ACCOUNTS"
 PROPAGATION_TIMEOUT_VAR = "EMR_BOOTSTRAP_PROPAGATION_TIMEOUT_S"
 DEADLINE_MARGIN_VAR = "EMR_BOOTSTRAP_DEADLINE_MARGIN_S"
 RETRY_BACKOFF_VAR = "EMR_BOOTSTRAP_RETRY_BACKOFF_MS"
+INCLUDE_MANAGEMENT_VAR = "EMR_BOOTSTRAP_INCLUDE_MANAGEMENT_ACCOUNT"
+ALLOWED_FOLDERS_VAR = "EMR_BOOTSTRAP_ALLOWED_FOLDERS"
+ACCOUNT_ALLOWLIST_VAR = "EMR_BOOTSTRAP_ACCOUNT_ALLOWLIST"
+ACCOUNT_DENYLIST_VAR = "EMR_BOOTSTRAP_ACCOUNT_DENYLIST"
 
 # The real global endpoints (docs/alibaba-cloud.md §1.1, §3, §4).
 DEFAULT_RAM_ENDPOINT = "ram.aliyuncs.com"
@@ -35,6 +40,9 @@ DEFAULT_RESOURCEMANAGER_ENDPOINT = "resourcemanager.aliyuncs.com"
 # §3.1).
 DEFAULT_MEMBER_ROLE = "ResourceDirectoryAccountAccessRole"
 
+_ACCOUNT_ID = re.compile(r"[0-9]{10,20}")
+# Folder IDs: "fd-..." for folders, "r-..." for the root folder (Resource Manager's ResourceDirectoryPath).
+_FOLDER_ID = re.compile(r"(fd|r)-[A-Za-z0-9]{1,64}")
 _HOST_PORT = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 _ROLE_NAME = re.compile(r"^[A-Za-z0-9.-]{1,64}$")
 
@@ -61,6 +69,26 @@ def positive_seconds(env: Mapping[str, str], variable: str, default: float) -> f
     if not (math.isfinite(value) and value > 0):
         raise SettingsError(variable, text, "must be a number of seconds above 0")
     return value
+
+
+def boolean(env: Mapping[str, str], variable: str) -> bool:
+    """``true`` or ``false`` (any case); unset or blank -> false."""
+    text = env.get(variable, "").strip().lower() or "false"
+    if text not in ("true", "false"):
+        raise SettingsError(variable, text, "must be true or false")
+    return text == "true"
+
+
+def id_list(env: Mapping[str, str], variable: str, pattern: re.Pattern[str], what: str) -> frozenset[str] | None:
+    """A comma- or space-separated list of IDs; unset or blank -> None (no list)."""
+    text = env.get(variable, "").strip()
+    if not text:
+        return None
+    items = [item for item in re.split(r"[\s,]+", text) if item]
+    for item in items:
+        if not pattern.fullmatch(item):
+            raise SettingsError(variable, item[:40], f"must be a list of {what}, separated by commas")
+    return frozenset(items)
 
 
 @dataclass(frozen=True)
@@ -102,6 +130,7 @@ class Settings:
     # Base of the SDK's jittered exponential backoff between attempts (capped at 15 times the base).
     retry_backoff_ms: int = 200
     reconcile: ReconcileSettings = field(default_factory=ReconcileSettings)
+    scope: Scope = field(default_factory=Scope)
     # Time kept free at the end of an invocation for the accounts already started; None: derived from the
     # propagation timeout and the function's timeout (see deadline_margin_s).
     deadline_margin_override_s: float | None = None
@@ -130,6 +159,13 @@ class Settings:
                 propagation_timeout_s=positive_seconds(env, PROPAGATION_TIMEOUT_VAR, defaults.propagation_timeout_s),
             ),
             deadline_margin_override_s=margin,
+            scope=Scope(
+                include_management_account=boolean(env, INCLUDE_MANAGEMENT_VAR),
+                allowed_folders=id_list(env, ALLOWED_FOLDERS_VAR, _FOLDER_ID, "folder IDs (fd-... or r-...)"),
+                allowed_accounts=id_list(env, ACCOUNT_ALLOWLIST_VAR, _ACCOUNT_ID, "account IDs of 10-20 digits"),
+                denied_accounts=id_list(env, ACCOUNT_DENYLIST_VAR, _ACCOUNT_ID, "account IDs of 10-20 digits")
+                or frozenset(),
+            ),
         )
 
     def deadline_margin_s(self, timeout_s: float) -> float:

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from emr_bootstrap.request import MAX_PAYLOAD_BYTES
 
 from emulator.harness import trust_for_service
+from emulator.local_fc import LocalFunctionCompute
 from tests.e2e.conftest import DEFAULT_ROLES, EVENTS, roles_by_name, sample_event, writes_in
 
 if TYPE_CHECKING:
-    from emulator.local_fc import LocalFunctionCompute
     from emulator.testing import Emulator
     from tests.e2e.conftest import Inspector
 
@@ -142,12 +142,13 @@ def test_member_without_access_role_fails_with_access_role_missing(emu: Emulator
     assert "ResourceDirectoryAccountAccessRole" in account["error"]["message"]
 
 
-def test_management_account_is_bootstrapped_with_the_functions_own_credentials(
-    emu: Emulator, fc: LocalFunctionCompute, inspector: Inspector
+def test_management_account_is_bootstrapped_with_the_functions_own_credentials_when_included(
+    emu: Emulator, inspector: Inspector
 ) -> None:
     mark = len(emu.calls)
 
-    result = fc.invoke({"accountIds": [emu.management_account_id], "roles": ["AliyunEMRManagedCostRole"]})
+    with LocalFunctionCompute(emu, extra_env={"EMR_BOOTSTRAP_INCLUDE_MANAGEMENT_ACCOUNT": "true"}) as fc:
+        result = fc.invoke({"accountIds": [emu.management_account_id], "roles": ["AliyunEMRManagedCostRole"]})
 
     role = roles_by_name(result, emu.management_account_id)["AliyunEMRManagedCostRole"]
     assert role["outcome"] in {"created", "unchanged"}

@@ -14,6 +14,7 @@ from emr_bootstrap.cloud import (
     ROLE_EXISTS,
     ROLE_NOT_FOUND,
     AccountInfo,
+    AccountPage,
     AttachedPolicy,
     CloudError,
     RoleState,
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from emr_bootstrap.catalog import Catalog, RoleSpec
     from emr_bootstrap.request import BootstrapRequest, Mode, Strategy
     from emr_bootstrap.result import AccountResult, Result
+    from emr_bootstrap.scope import Scope
     from emr_bootstrap.timing import Deadline
 
 WRITE_ACTIONS = ("CreateRole", "AttachPolicyToRole", "UpdateRole")
@@ -253,14 +255,30 @@ class FakeConnector:
 
 
 class FakeDirectory:
-    """The Resource Directory: every account is an active member unless ``statuses`` or ``missing`` say not."""
+    """The Resource Directory: every account is an active member unless ``statuses`` or ``missing`` say not.
 
-    def __init__(self) -> None:
+    ``members`` lists the directory for ListAccounts (only those accounts are listed); ``pages_read`` counts pages.
+    """
+
+    def __init__(self, members: list[str] | None = None) -> None:
         self.statuses: dict[str, str] = {}
         self.missing: set[str] = set()
         self.fail: dict[str, CloudError] = {}
         self.asked: list[str] = []
+        self.members = members or []
+        self.paths: dict[str, str] = {}
+        self.pages_read: list[int] = []
         self._lock = threading.Lock()
+
+    def info(self, account_id: str) -> AccountInfo:
+        path = self.paths.get(account_id, f"rd-1/r-root/{account_id}")
+        return AccountInfo(account_id, self.statuses.get(account_id, "CreateSuccess"), path=path)
+
+    def list_accounts(self, page_number: int, page_size: int) -> AccountPage:
+        with self._lock:
+            self.pages_read.append(page_number)
+        page = self.members[(page_number - 1) * page_size : page_number * page_size]
+        return AccountPage(tuple(self.info(a) for a in page), len(self.members))
 
     def get_account(self, account_id: str) -> AccountInfo:
         with self._lock:
@@ -269,7 +287,7 @@ class FakeDirectory:
             raise self.fail[account_id]
         if account_id in self.missing:
             raise CloudError(ACCOUNT_NOT_FOUND, f"The specified account does not exist: {account_id}.", status=404)
-        return AccountInfo(account_id, self.statuses.get(account_id, "CreateSuccess"))
+        return self.info(account_id)
 
 
 def bootstrap(
@@ -281,10 +299,15 @@ def bootstrap(
     directory: FakeDirectory | None = None,
     catalog: Catalog | None = None,
     deadline: Deadline | None = None,
+    scope: Scope | None = None,
 ) -> Result:
     """The core over fakes: a :class:`Reconciler` run, every account an active member unless told otherwise."""
     reconciler = Reconciler(
-        connector, directory or FakeDirectory(), catalog=catalog or load_catalog(), settings=settings or fast_settings()
+        connector,
+        directory or FakeDirectory(),
+        catalog=catalog or load_catalog(),
+        settings=settings or fast_settings(),
+        scope=scope,
     )
     return reconciler.run(request, request_id=request_id, deadline=deadline)
 

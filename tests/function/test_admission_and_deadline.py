@@ -8,6 +8,7 @@ import threading
 import pytest
 from emr_bootstrap.cloud import ACTIVE_ACCOUNT_STATUSES, CloudError
 from emr_bootstrap.request import BootstrapRequest
+from emr_bootstrap.scope import Scope
 from emr_bootstrap.timing import Deadline
 
 from tests.function.fakes import FakeClock, FakeConnector, FakeDirectory, FakeRam, bootstrap, fast_settings
@@ -96,12 +97,14 @@ def test_account_outside_the_directory_is_skipped_and_never_assumed() -> None:
     assert [opened for opened, _ in connector.opened] == [MEMBER]
 
 
-def test_own_account_is_reconciled_even_when_the_directory_does_not_list_it() -> None:
+def test_own_account_when_included_is_reconciled_even_when_the_directory_does_not_list_it() -> None:
     directory = FakeDirectory()
     connector = FakeConnector(own_account_id=MEMBER)
     directory.fail[MEMBER] = CloudError("EntityNotExists.ResourceDirectory", "no directory", status=404)
 
-    result = bootstrap(request(MEMBER), connector, request_id="r", directory=directory)
+    result = bootstrap(
+        request(MEMBER), connector, request_id="r", directory=directory, scope=Scope(include_management_account=True)
+    )
 
     assert result.accounts[0].status == "succeeded"
 
