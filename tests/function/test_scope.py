@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 from emr_bootstrap.request import BootstrapRequest, parse_request
-from emr_bootstrap.result import Result
 from emr_bootstrap.scope import Scope
 from emr_bootstrap.settings import Settings, SettingsError
 
 from tests.function.fakes import FakeConnector, FakeDirectory, bootstrap
+
+if TYPE_CHECKING:
+    from emr_bootstrap.result import Result
 
 OWN, A, B = "1000000000000001", "1234567890123456", "6543210987654321"
 
