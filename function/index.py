@@ -11,9 +11,8 @@ from typing import Any
 
 from emr_bootstrap import fc
 from emr_bootstrap.app import Application, Invocation
-from emr_bootstrap.errors import EventDeliveryFailed, InvalidRequest
-from emr_bootstrap.events import parse_trigger
-from emr_bootstrap.jobs import InvalidJob, Job, job_for
+from emr_bootstrap.errors import EventDeliveryFailed
+from emr_bootstrap.jobs import Job, from_event
 from emr_bootstrap.logs import configure_logging
 
 __all__ = ["EventDeliveryFailed", "handler", "http_handler", "initialize"]
@@ -39,8 +38,4 @@ def http_handler(event: bytes, context: Any) -> dict[str, Any]:
 def _job(event: bytes, context: Any) -> tuple[Job, Invocation]:
     configure_logging()
     invocation = fc.invocation(context, os.environ)
-    try:
-        trigger = parse_trigger(event)
-        return job_for(trigger, request_id=invocation.request_id, own_account_id=invocation.own_account_id), invocation
-    except InvalidRequest as exc:  # every unusable event is one (InvalidEvent and its subclasses)
-        return InvalidJob(exc), invocation
+    return from_event(event, request_id=invocation.request_id, own_account_id=invocation.own_account_id), invocation

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from emr_bootstrap.errors import BootstrapError, render_error
-from emr_bootstrap.jobs import BootstrapJob, IgnoredJob, InvalidJob
+from emr_bootstrap.jobs import BootstrapJob, FailedJob, IgnoredJob, InvalidJob
 from emr_bootstrap.result import Result, ignored, invalid
 from emr_bootstrap.timing import Deadline
 
@@ -49,7 +49,7 @@ def sdk_ports(settings: Settings, invocation: Invocation) -> tuple[AccountConnec
     """The official-SDK adapters (imported here: the SDK costs most of a cold start)."""
     from emr_bootstrap.sdk import connect
 
-    return connect(settings, invocation.credentials, invocation.own_account_id)
+    return connect(settings, invocation.credentials, invocation.own_account_id, invocation.request_id)
 
 
 class Application:
@@ -91,6 +91,8 @@ class Application:
             return invalid(job.error, invocation.request_id)
         if isinstance(job, IgnoredJob):
             return ignored(job.reason, invocation.request_id)
+        if isinstance(job, FailedJob):
+            return Result("failed", False, invocation.request_id, error=job.error)
         return self._bootstrap(job, invocation)
 
     def _bootstrap(self, job: BootstrapJob, invocation: Invocation) -> Result:

@@ -9,6 +9,7 @@ FC's Python context has no remaining-time call, so the deadline is the invocatio
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,9 @@ from emr_bootstrap import codes
 from emr_bootstrap.app import Invocation
 from emr_bootstrap.credentials import FunctionCredentials
 from emr_bootstrap.errors import EventDeliveryFailed
-from emr_bootstrap.http_event import http_reply
+from emr_bootstrap.http_event import http_reply, json_text
+
+log = logging.getLogger("emr_bootstrap.fc")
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -49,14 +52,20 @@ def transient_failure_codes(result: Result) -> list[str]:
 
 def event_reply(job: Job, result: Result) -> str:
     """The handler's reply: the result JSON. A new-account event whose failures may pass raises
-    :class:`EventDeliveryFailed` instead, so that FC's async retry runs the idempotent work again."""
+    :class:`EventDeliveryFailed` instead, so that FC's async retry runs the idempotent work again. Its message is
+    short (FC hands it to an onFailure destination): the request ID, the counts and the codes; the full result is
+    logged once."""
     from emr_bootstrap.jobs import BootstrapJob
 
-    reply = json.dumps(result.to_dict(), ensure_ascii=False)
     transient = transient_failure_codes(result)
     if isinstance(job, BootstrapJob) and job.from_event and transient:
-        raise EventDeliveryFailed(reply)
-    return reply
+        log.warning("event delivery failed", extra={"requestId": result.request_id, "result": result.to_dict()})
+        counts = result.summary()["accountStatus"]
+        raise EventDeliveryFailed(
+            f"requestId {result.request_id}: accounts {json.dumps(counts, separators=(',', ':'))}; "
+            f"transient codes {','.join(transient)}; FC will retry the delivery"
+        )
+    return json_text(result.to_dict())
 
 
 def http_result_reply(result: Result) -> dict[str, Any]:

@@ -27,7 +27,7 @@ def http_reply(
     if isinstance(body, str):
         text, content_type = body, "text/plain; charset=utf-8"
     else:
-        text, content_type = json.dumps(body, ensure_ascii=False), "application/json"
+        text, content_type = json_text(body), "application/json"
     return {
         "statusCode": status,
         "headers": {"Content-Type": content_type, **(headers or {})},
@@ -54,8 +54,10 @@ def parse_http(document: Mapping[str, Any]) -> HttpInvocation:
         body_payload=body_payload,
         headers={str(k).lower(): str(v) for k, v in headers.items()},
         query={str(k): str(v) for k, v in query.items()},
-        request_id=str(context.get("requestId", "")),
-        source_ip=str(http.get("sourceIp", "")),
+        request_id=str(context.get("requestId", ""))[:128],
+        source_ip=str(http.get("sourceIp", ""))[:64],
+        caller_account_id=str(context.get("accountId", ""))[:64],
+        user_agent=str(http.get("userAgent", ""))[:256],
         size=body_size,
     )
 
@@ -96,3 +98,13 @@ def _http_body(body: Any, is_base64: bool) -> tuple[dict[str, Any], int]:
 def json_type(value: Any) -> str:
     names = {str: "string", bool: "boolean", int: "number", float: "number", type(None): "null", list: "array"}
     return names.get(type(value), "object")
+
+
+def json_text(document: Any) -> str:
+    """JSON that is always valid UTF-8: readable non-ASCII where it can be, escaped where it cannot."""
+    text = json.dumps(document, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(document)
+    return text

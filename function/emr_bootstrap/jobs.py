@@ -8,7 +8,8 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, TypeAlias
 
-from emr_bootstrap.errors import InvalidRequest
+from emr_bootstrap.errors import ErrorInfo, InvalidRequest, render_error
+from emr_bootstrap.events import parse_trigger
 from emr_bootstrap.request import BootstrapRequest, check_payload_size, parse_request
 from emr_bootstrap.triggers import HttpInvocation, IgnoredEvent, NewAccount, NewAccountEvents, TimerInvocation
 
@@ -48,7 +49,29 @@ class InvalidJob:
     error: InvalidRequest
 
 
-Job: TypeAlias = BootstrapJob | IgnoredJob | InvalidJob
+@dataclass(frozen=True)
+class FailedJob:
+    """Reading the input failed in a way nobody expected (a bug); ``error`` names the exception type only."""
+
+    error: ErrorInfo
+
+
+Job: TypeAlias = BootstrapJob | IgnoredJob | InvalidJob | FailedJob
+
+
+def from_event(raw: bytes, *, request_id: str, own_account_id: str | None = None) -> Job:
+    """The job an FC event asks for. Never raises: input of any shape or size becomes a job, an unusable one an
+    :class:`InvalidJob` naming the field and the rule, and a bug a :class:`FailedJob` (logged with its type only,
+    since its text may carry input)."""
+    try:
+        return job_for(parse_trigger(raw), request_id=request_id, own_account_id=own_account_id)
+    except InvalidRequest as exc:  # every unusable event is one (InvalidEvent and its subclasses)
+        return InvalidJob(exc)
+    except Exception as exc:
+        log.error(
+            "unexpected error reading the event", extra={"requestId": request_id, "errorType": type(exc).__name__}
+        )
+        return FailedJob(render_error(exc))
 
 
 def job_for(
@@ -61,6 +84,19 @@ def job_for(
             return _new_account_job(trigger, request_id, own_account_id)
         if isinstance(trigger, TimerInvocation):
             return IgnoredJob(SWEEP_NOT_BUILT)
+        if isinstance(trigger, HttpInvocation):
+            log.info(
+                "http request",
+                extra={
+                    "requestId": request_id,
+                    "httpRequestId": trigger.request_id,
+                    "callerAccountId": trigger.caller_account_id,
+                    "sourceIp": trigger.source_ip,
+                    "method": trigger.method,
+                    "path": trigger.path[:256],
+                    "userAgent": trigger.user_agent,
+                },
+            )
         # A request (direct or HTTP) is size-checked as it arrived, before its fields are.
         check_payload_size(trigger.size)
         payload = trigger.body_payload if isinstance(trigger, HttpInvocation) else trigger.payload

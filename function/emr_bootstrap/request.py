@@ -166,7 +166,10 @@ def parse_request(payload: Mapping[str, Any], *, catalog: Catalog | None = None)
     catalog = catalog or load_catalog()
     unknown = [key for key in payload if key not in _FIELDS]
     if unknown:
-        raise InvalidRequest(str(unknown[0]), "unknown-field", f"unknown field; known fields are {list(_FIELDS)}")
+        # The name is the caller's text: echo it short (a 60 KB key must not come back twice).
+        name = str(unknown[0])
+        shown_name = name if len(name) <= 40 else name[:37] + "..."
+        raise InvalidRequest(shown_name, "unknown-field", f"unknown field; known fields are {list(_FIELDS)}")
     if payload.get("accountIds") is None:
         raise InvalidRequest("accountIds", "required", "is required: a non-empty array of account IDs")
 

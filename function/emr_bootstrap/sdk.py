@@ -61,6 +61,8 @@ MEMBER_SESSION_ACTIONS: dict[Mode, tuple[str, ...]] = {
     ),
 }
 SESSION_NAME = "emr-bootstrap"
+# RoleSessionName: 2-64 of letters, digits and . @ - _ (STS AssumeRole; docs/alibaba-cloud.md §3).
+_SESSION_NAME_CHARS = re.compile(r"[^A-Za-z0-9.@_-]")
 SESSION_DURATION_S = 3600
 
 
@@ -154,7 +156,8 @@ def to_cloud_error(exc: Exception) -> CloudError:
 
 def _transport_reason(exc: BaseException) -> str:
     """A transport failure as its type and, when one can be found, the host it was talking to."""
-    match = _HOST.search(str(exc))
+    message = getattr(exc, "message", None)  # darabonba's RetryError keeps the transport error's text here
+    match = _HOST.search(message if isinstance(message, str) else str(exc))
     host = (match.group(1) or match.group(2)) if match else None
     return f"{type(exc).__name__} talking to {host}" if host else type(exc).__name__
 
@@ -276,8 +279,11 @@ def member_session_policy(account_id: str, roles: tuple[RoleSpec, ...], mode: Mo
 class SdkConnector:
     """:class:`~emr_bootstrap.cloud.AccountConnector`: own account with own credentials, members by AssumeRole."""
 
-    def __init__(self, settings: Settings, credential: CredentialClient, own_account_id: str | None) -> None:
+    def __init__(
+        self, settings: Settings, credential: CredentialClient, own_account_id: str | None, request_id: str = ""
+    ) -> None:
         self._settings = settings
+        self.session_name = session_name(request_id)
         self._credential = credential
         self._own_account_id = own_account_id
         self._lock = threading.Lock()
@@ -312,7 +318,7 @@ class SdkConnector:
         role_arn = self.member_role_arn(account_id)
         request = sts_models.AssumeRoleRequest(
             role_arn=role_arn,
-            role_session_name=SESSION_NAME,
+            role_session_name=self.session_name,
             duration_seconds=SESSION_DURATION_S,
             policy=member_session_policy(account_id, roles, mode),
         )
@@ -335,9 +341,15 @@ class SdkConnector:
         )
 
 
+def session_name(request_id: str) -> str:
+    """``emr-bootstrap.<request ID>``: every write in a member account's ActionTrail leads back to the invocation."""
+    suffix = _SESSION_NAME_CHARS.sub("-", request_id)
+    return f"{SESSION_NAME}.{suffix}"[:64] if suffix else SESSION_NAME
+
+
 def connect(
-    settings: Settings, credentials: FunctionCredentials | None, own_account_id: str | None
+    settings: Settings, credentials: FunctionCredentials | None, own_account_id: str | None, request_id: str = ""
 ) -> tuple[SdkConnector, SdkDirectory]:
     """The SDK adapters for one invocation: the account connector and the Resource Directory."""
     credential = credential_client(credentials)
-    return SdkConnector(settings, credential, own_account_id), SdkDirectory(settings, credential)
+    return SdkConnector(settings, credential, own_account_id, request_id), SdkDirectory(settings, credential)

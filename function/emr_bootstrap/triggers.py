@@ -130,6 +130,9 @@ class HttpInvocation:
     query: Mapping[str, str] = field(default_factory=dict)
     request_id: str = ""
     source_ip: str = ""
+    # requestContext.accountId: the account of the caller that signed the request (authType function).
+    caller_account_id: str = ""
+    user_agent: str = ""
     # The body's size in bytes (after base64 decoding), for the core's payload limit.
     size: int = field(default=0, compare=False)
 
