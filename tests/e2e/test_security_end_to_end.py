@@ -122,14 +122,15 @@ def test_one_bad_record_in_a_batch_does_not_cost_the_good_account_its_roles(
 def test_repair_leaves_a_trust_narrowed_by_a_condition_alone(
     emu: Emulator, fc: LocalFunctionCompute, member: str, inspector: Inspector
 ) -> None:
-    narrowed = {
+    condition = {"IpAddress": {"acs:SourceIp": ["192.0.2.0/24"]}}
+    narrowed: dict[str, Any] = {
         "Version": "1",
         "Statement": [
             {
                 "Action": "sts:AssumeRole",
                 "Effect": "Allow",
                 "Principal": {"Service": ["emr.aliyuncs.com"]},
-                "Condition": {"IpAddress": {"acs:SourceIp": ["192.0.2.0/24"]}},
+                "Condition": condition,
             }
         ],
     }
@@ -141,8 +142,9 @@ def test_repair_leaves_a_trust_narrowed_by_a_condition_alone(
     role = roles_by_name(result, member)["AliyunEMRDefaultRole"]
     assert role["outcome"] == "drifted" and role["drift"]["widened"] is False
     assert writes_in(emu, member, mark) == []
-    stored = json.loads(inspector.role(member, "AliyunEMRDefaultRole").assume_role_policy_document)
-    assert stored["Statement"][0]["Condition"] == narrowed["Statement"][0]["Condition"]
+    stored_role = inspector.role(member, "AliyunEMRDefaultRole")
+    assert stored_role is not None
+    assert json.loads(stored_role.assume_role_policy_document)["Statement"][0]["Condition"] == condition
 
 
 HOSTILE = [
