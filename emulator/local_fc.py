@@ -64,20 +64,36 @@ class LocalFunctionCompute:
     on entry and restored on exit, so concurrent invocations all see the same environment, as on one FC instance.
     """
 
-    def __init__(self, emu: Emulator, *, extra_env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        emu: Emulator,
+        *,
+        extra_env: Mapping[str, str] | None = None,
+        policy: Mapping[str, Any] | None = None,
+        role_name: str = FUNCTION_ROLE,
+    ) -> None:
+        """``policy`` replaces the shipped permission policy (a least-privilege test removes one statement);
+        give such a variant its own ``role_name``."""
         self.emu = emu
         self.account_id = emu.management_account_id
         self.extra_env = dict(extra_env or {})
+        self.role_name = role_name
         self._credentials: Credentials | None = None
-        self._provision_role()
+        self._provision_role(policy)
         self._index = self._import_index()
 
-    def _provision_role(self) -> None:
-        trust = (POLICY_DIR / "function-trust-policy.json").read_text()
-        policy = json.loads((POLICY_DIR / "function-role-policy.json").read_text())
+    @staticmethod
+    def shipped_policy() -> dict[str, Any]:
+        policy: dict[str, Any] = json.loads((POLICY_DIR / "function-role-policy.json").read_text())
         policy.pop("_comment", None)
-        self.emu.create_custom_policy(self.account_id, FUNCTION_POLICY, json.dumps(policy))
-        self.emu.create_role(self.account_id, FUNCTION_ROLE, trust, custom_policies=[FUNCTION_POLICY], exist_ok=True)
+        return policy
+
+    def _provision_role(self, policy: Mapping[str, Any] | None) -> None:
+        trust = (POLICY_DIR / "function-trust-policy.json").read_text()
+        document = dict(policy) if policy is not None else self.shipped_policy()
+        policy_name = FUNCTION_POLICY if self.role_name == FUNCTION_ROLE else f"{self.role_name}-policy"
+        self.emu.create_custom_policy(self.account_id, policy_name, json.dumps(document))
+        self.emu.create_role(self.account_id, self.role_name, trust, custom_policies=[policy_name], exist_ok=True)
 
     @staticmethod
     def _import_index() -> Any:
@@ -88,7 +104,7 @@ class LocalFunctionCompute:
     def credentials(self) -> Credentials:
         """A session of the function's role, as FC's service principal would obtain it."""
         if self._credentials is None:
-            ak, secret, token = self.emu.service_session(self.account_id, FUNCTION_ROLE, "fc.aliyuncs.com")
+            ak, secret, token = self.emu.service_session(self.account_id, self.role_name, "fc.aliyuncs.com")
             self._credentials = Credentials(ak, secret, token)
         return self._credentials
 
