@@ -13,6 +13,7 @@ from emulator.core.faults import FAULT_FIELDS, Faults
 from emulator.core.server import LOOPBACK, EmulatorHTTPServer
 from emulator.core.state import Account, Cloud
 from emulator.core.store import Store
+from emulator.fc.models import DEFAULT_REGION, FUNCTION_NAME, AsyncInvocation, Function, FunctionHandler
 from emulator.ram.entities import attachment_key
 from emulator.ram.models import RamBackend
 from emulator.resourcemanager import models as directory
@@ -270,6 +271,38 @@ class Emulator:
         """Make an STS key's token expired now (to test ``InvalidSecurityToken.Expired``)."""
         with self.state.lock:
             self.state.tokens[access_key_id].expiration = clock.now() - 1
+
+    # --- Function Compute --------------------------------------------------------------------------
+    def create_function(
+        self,
+        account_id: str,
+        name: str,
+        *,
+        handler: FunctionHandler | None = None,
+        qualifiers: Iterable[str] = (),
+        exist_ok: bool = False,
+    ) -> str:
+        """Register an FC 3.0 function (InvokeFunction of any other name is 404 FunctionNotFound); returns its ARN.
+
+        ``handler(event_bytes, context)`` runs for synchronous invocations (its str/bytes/JSON-able result is the
+        body); without it they answer 200 with an empty body. Asynchronous ones are only queued (see
+        :meth:`async_invocations`). ``qualifiers``: versions/aliases accepted besides LATEST.
+        """
+        if not FUNCTION_NAME.fullmatch(name):
+            raise ValueError(f"invalid FC function name {name!r} (letters, digits, _ and -, 1-64, no leading digit/-)")
+        self._account(account_id)
+        function = Function(account_id, name, DEFAULT_REGION, frozenset(qualifiers), handler, clock.now())
+        self.state.functions.add(function, exist_ok=exist_ok)
+        return function.arn
+
+    def async_invocations(self, function_name: str, account_id: str | None = None) -> list[AsyncInvocation]:
+        """The queued ``x-fc-invocation-type: Async`` invocations of a function (every account unless one is given),
+        oldest first; each has ``request_id``, ``body`` (the exact bytes), ``qualifier``, ``invoked_at``."""
+        return self.state.functions.queued(function_name, account_id)
+
+    def drain_async(self, function_name: str, account_id: str | None = None) -> list[AsyncInvocation]:
+        """Pop what :meth:`async_invocations` returns, e.g. to feed each body to the function's handler."""
+        return self.state.functions.drain(function_name, account_id)
 
     # --- call log ----------------------------------------------------------------------------------
     @property

@@ -15,6 +15,7 @@ from emulator.core.errors import ApiError
 from emulator.core.faults import DroppedConnection, Faults, LostResponse, Throttled
 from emulator.core.reply import Reply
 from emulator.core.service import Context, Service
+from emulator.fc.responses import SERVICE as FUNCTION_COMPUTE
 from emulator.ram.responses import SERVICE as RAM
 from emulator.resourcemanager.responses import SERVICE as RESOURCE_MANAGER
 from emulator.sts.responses import SERVICE as STS
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 # RPC services by version; ROA services own a path prefix (emulator.core.routing).
 SERVICES: dict[str, Service] = {s.version: s for s in (RAM, STS, RESOURCE_MANAGER)}
-ROA_SERVICES: tuple[Service, ...] = ()
+ROA_SERVICES: tuple[Service, ...] = (FUNCTION_COMPUTE,)
 GATEWAY_HOST_ID = "aliyuncs.com"
 REQUEST_ID_HEADER = "x-acs-request-id"
 INTERNAL_ERROR = (500, "InternalError", "The request processing has failed due to some unknown error.")

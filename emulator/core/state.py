@@ -1,4 +1,4 @@
-"""The emulated cloud: accounts (each with its own RAM state and lock), access keys and STS tokens."""
+"""The emulated cloud: accounts (each with its own RAM state and lock), access keys, STS tokens and FC functions."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.core import clock, ids
 from emulator.core.store import KIND_ACCESS_KEY, KIND_ACCOUNT, KIND_TOKEN
+from emulator.fc.models import Functions
 from emulator.ram.entities import CustomPolicy, Role, User
 
 if TYPE_CHECKING:
@@ -124,6 +125,7 @@ class Cloud:
         self.accounts: dict[str, Account] = {}
         self.access_keys: dict[str, AccessKey] = {}
         self.tokens: dict[str, SessionToken] = {}
+        self.functions = Functions()  # FC: in memory only
         self.management_account_id = MANAGEMENT_ACCOUNT_ID
         if store is not None:
             self._load(store)
@@ -166,6 +168,7 @@ class Cloud:
             self.accounts.clear()
             self.access_keys.clear()
             self.tokens.clear()
+            self.functions.clear()
             if self.store is not None:
                 self.store.delete_all()
             self._bootstrap()
