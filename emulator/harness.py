@@ -11,7 +11,7 @@ from emulator.core.app import App
 from emulator.core.calllog import CallLog, CallRecord
 from emulator.core.faults import FAULT_FIELDS, Faults
 from emulator.core.server import LOOPBACK, EmulatorHTTPServer
-from emulator.core.state import Account, Cloud
+from emulator.core.state import ROOT_FOLDER_ID, Account, Cloud
 from emulator.core.store import Store
 from emulator.fc.models import DEFAULT_REGION, FUNCTION_NAME, AsyncInvocation, Function, FunctionHandler
 from emulator.ram.entities import attachment_key
@@ -185,8 +185,10 @@ class Emulator:
         status: str | None = None,
         join_method: str = "created",
         account_type: str | None = None,
+        folder_id: str | None = None,
     ) -> str:
-        """A member of the management account's resource directory; returns its account id.
+        """A member of the management account's resource directory (in ``folder_id``, default the root folder);
+        returns its account id.
 
         ``status`` is any documented member status; it defaults to CreateSuccess (created) or InviteSuccess
         (invited). Invited members, and those in a status only CreateCloudAccount gives (CreateVerifying, …),
@@ -202,8 +204,26 @@ class Emulator:
             status=status,
             join_method=join_method,
             account_type=account_type,
+            folder_id=folder_id,
         )
         return account.account_id
+
+    def create_member_accounts(
+        self, count: int, *, prefix: str = "member", folder_id: str | None = None, access_role: bool = True
+    ) -> list[str]:
+        """``count`` created members named ``<prefix>-0000``…, in ``folder_id`` (default root); their ids in order."""
+        return [
+            self.create_member_account(f"{prefix}-{i:04d}", folder_id=folder_id, access_role=access_role)
+            for i in range(count)
+        ]
+
+    def create_folder(self, name: str, parent: str | None = None) -> str:
+        """A resource-directory folder under ``parent`` (default the root folder, ``emu.root_folder_id``); its id."""
+        return directory.create_folder(self.state, name, parent).folder_id
+
+    @property
+    def root_folder_id(self) -> str:
+        return ROOT_FOLDER_ID
 
     def set_account_status(self, account_id: str, status: str, *, access_role: bool = True) -> None:
         """Move a member to another documented status (e.g. CreateVerifying -> CreateSuccess once the email is

@@ -40,6 +40,11 @@ def record_id() -> str:
     return "car-" + _alnum(12)
 
 
+def folder_id() -> str:
+    """Resource-directory folders: ``fd-`` + 10 letters/digits (RM ListAccountsForParent's ParentFolderId rule)."""
+    return "fd-" + _alnum(10)
+
+
 def access_key_secret() -> str:
     return _alnum(30)
 
