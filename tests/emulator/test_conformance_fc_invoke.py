@@ -18,6 +18,7 @@ from darabonba.core import DaraCore
 from darabonba.exceptions import UnretryableException
 from darabonba.runtime import RuntimeOptions
 
+from emulator.cli import build_parser, configure
 from emulator.fc.responses import ASYNC_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT
 from emulator.testing import trust_for_service
 from tests.emulator import sdk
@@ -287,3 +288,9 @@ def test_dropped_connection_fault_queues_nothing(emulator: Emulator, function: s
     with pytest.raises(UnretryableException):
         invoke(sdk.fc(emulator), function, b"{}", invocation_type="Async")
     assert emulator.async_invocations(function) == []
+
+
+def test_the_cli_registers_functions_named_on_the_command_line() -> None:
+    with configure(build_parser().parse_args(["--function", "from-cli"])) as emu:
+        assert invoke(sdk.fc(emu), "from-cli", b"{}", invocation_type="Async").status_code == 202
+        sdk.expect_error(partial(invoke, sdk.fc(emu), "not-registered", b"{}"), 404, "FunctionNotFound")
