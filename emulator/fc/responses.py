@@ -89,7 +89,7 @@ def invoke_function(ctx: Context) -> Reply:
                 async_task_id=task_id,
             )
         )
-        return Reply(202, b"", headers, BINARY_CONTENT_TYPE)  # queued, answered at once (docs §5.2)
+        return Reply(202, b"", headers, BINARY_CONTENT_TYPE)  # queued, answered at once (docs/function-compute.md §5.2)
     return _run_sync(ctx, function, qualifier or LATEST, headers)
 
 
