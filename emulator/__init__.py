@@ -1,4 +1,5 @@
-"""A local RAM, STS and Resource Manager at the wire level, for tests, the demo and benchmarks (never deployed).
+"""A local RAM, STS, Resource Manager and FC InvokeFunction at the wire level, for tests, the demo and benchmarks
+(never deployed).
 
 ``from emulator import Emulator`` (imported lazily so ``emulator.core.errors`` stays cheap to import).
 """

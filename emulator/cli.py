@@ -20,12 +20,19 @@ if TYPE_CHECKING:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="emr-bootstrap-emulator", description="Local RAM, STS and Resource Manager on loopback."
+        prog="emr-bootstrap-emulator",
+        description="Local RAM, STS, Resource Manager and FC InvokeFunction on loopback.",
     )
     parser.add_argument("--host", default=LOOPBACK, help="loopback address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port (default 0: any free port)")
     parser.add_argument("--state", metavar="FILE", help="keep state in this SQLite file across restarts")
     parser.add_argument("--seed", type=int, help="seed for the fault rates (reproducible runs)")
+    parser.add_argument(
+        "--function",
+        action="append",
+        metavar="NAME",
+        help="register an FC function NAME in the management account (InvokeFunction of others: FunctionNotFound)",
+    )
     faults = parser.add_argument_group("faults (for every action unless --fault-action is given)")
     faults.add_argument("--fault-action", action="append", metavar="ACTION", help="limit the faults to ACTION")
     faults.add_argument("--latency-ms", type=float, help="fixed latency added to each call")
@@ -63,6 +70,12 @@ def configure(args: argparse.Namespace) -> Emulator:
         raise StartupError(f"cannot open --state {args.state}: {exc}; check that its folder exists") from exc
     except OSError as exc:
         raise StartupError(f"cannot listen on {args.host}:{args.port}: {exc}; pick another --port or 0") from exc
+    for name in args.function or []:
+        try:
+            emulator.create_function(emulator.management_account_id, name, exist_ok=True)
+        except ValueError as exc:
+            emulator.stop()
+            raise StartupError(f"bad --function: {exc}") from exc
     settings = fault_settings(args)
     try:
         for action in args.fault_action or [None]:

@@ -11,8 +11,9 @@ from emulator.core.app import App
 from emulator.core.calllog import CallLog, CallRecord
 from emulator.core.faults import FAULT_FIELDS, Faults
 from emulator.core.server import LOOPBACK, EmulatorHTTPServer
-from emulator.core.state import Account, Cloud
+from emulator.core.state import ROOT_FOLDER_ID, Account, Cloud
 from emulator.core.store import Store
+from emulator.fc.models import DEFAULT_REGION, FUNCTION_NAME, AsyncInvocation, Function, FunctionHandler
 from emulator.ram.entities import attachment_key
 from emulator.ram.models import RamBackend
 from emulator.resourcemanager import models as directory
@@ -184,8 +185,10 @@ class Emulator:
         status: str | None = None,
         join_method: str = "created",
         account_type: str | None = None,
+        folder_id: str | None = None,
     ) -> str:
-        """A member of the management account's resource directory; returns its account id.
+        """A member of the management account's resource directory (in ``folder_id``, default the root folder);
+        returns its account id.
 
         ``status`` is any documented member status; it defaults to CreateSuccess (created) or InviteSuccess
         (invited). Invited members, and those in a status only CreateCloudAccount gives (CreateVerifying, …),
@@ -201,8 +204,26 @@ class Emulator:
             status=status,
             join_method=join_method,
             account_type=account_type,
+            folder_id=folder_id,
         )
         return account.account_id
+
+    def create_member_accounts(
+        self, count: int, *, prefix: str = "member", folder_id: str | None = None, access_role: bool = True
+    ) -> list[str]:
+        """``count`` created members named ``<prefix>-0000``…, in ``folder_id`` (default root); their ids in order."""
+        return [
+            self.create_member_account(f"{prefix}-{i:04d}", folder_id=folder_id, access_role=access_role)
+            for i in range(count)
+        ]
+
+    def create_folder(self, name: str, parent: str | None = None) -> str:
+        """A resource-directory folder under ``parent`` (default the root folder, ``emu.root_folder_id``); its id."""
+        return directory.create_folder(self.state, name, parent).folder_id
+
+    @property
+    def root_folder_id(self) -> str:
+        return ROOT_FOLDER_ID
 
     def set_account_status(self, account_id: str, status: str, *, access_role: bool = True) -> None:
         """Move a member to another documented status (e.g. CreateVerifying -> CreateSuccess once the email is
@@ -270,6 +291,38 @@ class Emulator:
         """Make an STS key's token expired now (to test ``InvalidSecurityToken.Expired``)."""
         with self.state.lock:
             self.state.tokens[access_key_id].expiration = clock.now() - 1
+
+    # --- Function Compute --------------------------------------------------------------------------
+    def create_function(
+        self,
+        account_id: str,
+        name: str,
+        *,
+        handler: FunctionHandler | None = None,
+        qualifiers: Iterable[str] = (),
+        exist_ok: bool = False,
+    ) -> str:
+        """Register an FC 3.0 function (InvokeFunction of any other name is 404 FunctionNotFound); returns its ARN.
+
+        ``handler(event_bytes, context)`` runs for synchronous invocations (its str/bytes/JSON-able result is the
+        body); without it they answer 200 with an empty body. Asynchronous ones are only queued (see
+        :meth:`async_invocations`). ``qualifiers``: versions/aliases accepted besides LATEST.
+        """
+        if not FUNCTION_NAME.fullmatch(name):
+            raise ValueError(f"invalid FC function name {name!r} (letters, digits, _ and -, 1-64, no leading digit/-)")
+        self._account(account_id)
+        function = Function(account_id, name, DEFAULT_REGION, frozenset(qualifiers), handler, clock.now())
+        self.state.functions.add(function, exist_ok=exist_ok)
+        return function.arn
+
+    def async_invocations(self, function_name: str, account_id: str | None = None) -> list[AsyncInvocation]:
+        """The queued ``x-fc-invocation-type: Async`` invocations of a function (every account unless one is given),
+        oldest first; each has ``request_id``, ``body`` (the exact bytes), ``qualifier``, ``invoked_at``."""
+        return self.state.functions.queued(function_name, account_id)
+
+    def drain_async(self, function_name: str, account_id: str | None = None) -> list[AsyncInvocation]:
+        """Pop what :meth:`async_invocations` returns, e.g. to feed each body to the function's handler."""
+        return self.state.functions.drain(function_name, account_id)
 
     # --- call log ----------------------------------------------------------------------------------
     @property

@@ -5,17 +5,17 @@ Transport-free so it can be exercised without sockets; :mod:`emulator.core.serve
 
 from __future__ import annotations
 
-import json
 import sys
 import traceback
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from emulator.core import clock, identity, ids, policy, signing
+from emulator.core import clock, identity, ids, policy, routing, signing
 from emulator.core.calllog import CallLog, CallRecord, redact
 from emulator.core.errors import ApiError
 from emulator.core.faults import DroppedConnection, Faults, LostResponse, Throttled
+from emulator.core.reply import Reply
 from emulator.core.service import Context, Service
+from emulator.fc.responses import SERVICE as FUNCTION_COMPUTE
 from emulator.ram.responses import SERVICE as RAM
 from emulator.resourcemanager.responses import SERVICE as RESOURCE_MANAGER
 from emulator.sts.responses import SERVICE as STS
@@ -25,23 +25,13 @@ if TYPE_CHECKING:
     from emulator.core.request import WireRequest
     from emulator.core.state import Cloud
 
+# RPC services by version; ROA services own a path prefix (emulator.core.routing).
 SERVICES: dict[str, Service] = {s.version: s for s in (RAM, STS, RESOURCE_MANAGER)}
+ROA_SERVICES: tuple[Service, ...] = (FUNCTION_COMPUTE,)
 GATEWAY_HOST_ID = "aliyuncs.com"
-# Dispatch on headers (V3, tea-openapi) or on query parameters (V1, credentials' RamRoleArn provider).
-ACTION_HEADER, VERSION_HEADER = "x-acs-action", "x-acs-version"
-UNKNOWN_ACTION = (404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
-# Unconfirmed status: 400, like the other parameter errors of the gateway.
-UNKNOWN_VERSION = (400, "InvalidVersion", "Specified parameter Version is not valid.")
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
-
-    def encode(self) -> bytes:
-        return json.dumps(self.body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+REQUEST_ID_HEADER = "x-acs-request-id"
+INTERNAL_ERROR = (500, "InternalError", "The request processing has failed due to some unknown error.")
+__all__ = ["App", "Reply", "error_body"]
 
 
 def error_body(error: ApiError, request_id: str, service: Service | None) -> dict[str, Any]:
@@ -67,17 +57,17 @@ class App:
 
     def handle(self, request: WireRequest) -> Reply:
         """Answer one request; raises DroppedConnection when a fault says to hang up (before or after the action)."""
-        request_id = ids.request_id()
-        params = request.params
-        action = request.header(ACTION_HEADER) or params.get("Action") or ""
-        version = request.header(VERSION_HEADER) or params.get("Version") or ""
-        service = SERVICES.get(version)
+        target = routing.resolve(request, SERVICES, ROA_SERVICES)
+        service, action = target.service, target.action
+        request_id = service.new_request_id() if service else ids.request_id()
+        params = {**request.params, **target.path_params}
+        if service is not None:
+            params.update({h: v for h in service.logged_headers if (v := request.header(h)) is not None})
         caller: Caller | None = None
         try:
-            if service is None:
-                raise ApiError(*UNKNOWN_VERSION)
-            if action not in service.handlers:
-                raise ApiError(*UNKNOWN_ACTION)
+            if target.error is not None:
+                raise target.error
+            assert service is not None  # a target without an error has a service
             credentials = signing.extract(request)
             caller, secret = identity.authenticate(self.cloud, credentials.access_key_id, credentials.security_token)
             credentials.verify(secret)
@@ -92,28 +82,39 @@ class App:
                 action=action,
                 now=clock.now(),
                 system_policies=self.system_policies,
+                request=request,
+                path_params=target.path_params,
+                request_id=request_id,
             )
-            body = service.handlers[action](context)
+            result = service.handlers[action](context)
             if action in service.mutating:
                 self.cloud.persist_account(context.account)
-            reply = Reply(200, {"RequestId": request_id, **body})
+            reply = result if isinstance(result, Reply) else self._rpc_reply(200, {"RequestId": request_id, **result})
         except DroppedConnection:
             self._log(request_id, service, action, caller, params, "ConnectionDropped", 0)
             raise
         except ApiError as error:
-            headers = error.headers if isinstance(error, Throttled) else {}
-            reply = Reply(error.status, error_body(error, request_id, service), headers)
+            reply = self._error_reply(error, request_id, service, request)
         except Exception:  # a bug in the emulator: answer like the real service would, and say why on stderr
             traceback.print_exc(file=sys.stderr)
-            internal = ApiError(500, "InternalError", "The request processing has failed due to some unknown error.")
-            reply = Reply(500, error_body(internal, request_id, service))
-        code = "OK" if reply.status < 400 else str(reply.body.get("Code"))
+            reply = self._error_reply(ApiError(*INTERNAL_ERROR), request_id, service, request)
+        code = reply.error_code or ("OK" if reply.status < 400 else str(reply.status))
         # Only a success can be lost: the point is a client that cannot tell whether its write happened.
         lost = reply.status < 400 and self.faults.response_lost(action)
         self._log(request_id, service, action, caller, params, code, reply.status, response_lost=lost)
         if lost:
             raise LostResponse(action)
         return reply
+
+    @staticmethod
+    def _rpc_reply(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Reply:
+        return Reply(status, body, {REQUEST_ID_HEADER: str(body.get("RequestId", "")), **(headers or {})})
+
+    def _error_reply(self, error: ApiError, request_id: str, service: Service | None, request: WireRequest) -> Reply:
+        if service is not None and service.render_error is not None:
+            return service.render_error(error, request_id, request)
+        headers = error.headers if isinstance(error, Throttled) else {}
+        return self._rpc_reply(error.status, error_body(error, request_id, service), headers)
 
     def _log(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import secrets
 import string
+import time
 import uuid
 
 _ALNUM = string.ascii_letters + string.digits
@@ -39,6 +40,11 @@ def record_id() -> str:
     return "car-" + _alnum(12)
 
 
+def folder_id() -> str:
+    """Resource-directory folders: ``fd-`` + 10 letters/digits (RM ListAccountsForParent's ParentFolderId rule)."""
+    return "fd-" + _alnum(10)
+
+
 def access_key_secret() -> str:
     return _alnum(30)
 
@@ -46,3 +52,9 @@ def access_key_secret() -> str:
 def security_token() -> str:
     """Opaque; real tokens start with ``CAIS`` and are several hundred characters long."""
     return "CAIS" + base64.b64encode(secrets.token_bytes(240)).decode("ascii")
+
+
+def fc_request_id() -> str:
+    """FC 2023-03-30 request ids look like ``1-64e70cf1-5cbef92ea8fc8c42899cf5d1``: ``1-``, the time in 8 hex digits,
+    ``-``, 24 hex digits (the example in https://help.aliyun.com/zh/functioncompute/api-fc-2023-03-30-struct-error)."""
+    return f"1-{int(time.time()):08x}-{secrets.token_hex(12)}"

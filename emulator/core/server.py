@@ -1,4 +1,4 @@
-"""The HTTP wire: one loopback port for RAM, STS and Resource Manager.
+"""The HTTP wire: one loopback port for RAM, STS, Resource Manager and FC's InvokeFunction.
 
 HTTP/1.1 keep-alive, TCP_NODELAY, and every response in one ``write`` so neither Nagle nor delayed ACKs add
 the 40 ms stall a plain ``http.server`` shows when it writes headers and body separately.
@@ -16,7 +16,8 @@ from emulator.core.faults import DroppedConnection
 from emulator.core.request import WireRequest
 
 if TYPE_CHECKING:
-    from emulator.core.app import App, Reply
+    from emulator.core.app import App
+    from emulator.core.reply import Reply
 
 LOOPBACK = "127.0.0.1"
 IDLE_TIMEOUT_S = 120.0  # idle keep-alive connections are closed after this
@@ -64,9 +65,8 @@ class _Handler(BaseHTTPRequestHandler):
         payload = reply.encode()
         lines = [
             f"HTTP/1.1 {reply.status} {self.responses.get(reply.status, ('',))[0]}",
-            "Content-Type: application/json;charset=utf-8",
+            f"Content-Type: {reply.content_type}",
             f"Content-Length: {len(payload)}",
-            f"x-acs-request-id: {reply.body.get('RequestId', '')}",
             "Connection: close" if self.close_connection else "Connection: keep-alive",
             *(f"{k}: {v}" for k, v in reply.headers.items()),
         ]

@@ -1,18 +1,23 @@
-"""What a service is to the wire layer: a product, a version and a table of action handlers."""
+"""What a service is to the wire layer: a product, a version, a table of action handlers and, for ROA services
+(path-routed, like FC's ``POST /2023-03-30/functions/{functionName}/invocations``), their routes and error style."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from emulator.core import authz
+from emulator.core import authz, ids
 from emulator.core.errors import ApiError
 
 if TYPE_CHECKING:
+    import re
+
     from emulator.core.faults import Faults
     from emulator.core.identity import Caller
     from emulator.core.policy import SystemPolicy
+    from emulator.core.reply import Reply
+    from emulator.core.request import WireRequest
     from emulator.core.state import Account, Cloud
 
 
@@ -27,6 +32,9 @@ class Context:
     action: str
     now: float
     system_policies: dict[str, SystemPolicy]
+    request: WireRequest | None = None  # ROA handlers read headers and the body from it
+    path_params: dict[str, str] = field(default_factory=dict)  # decoded, from the route's named groups
+    request_id: str = ""
 
     @property
     def account(self) -> Account:
@@ -58,7 +66,18 @@ class Context:
         return self.faults.visible_at(self.action, self.now)
 
 
-Handler = Callable[[Context], dict[str, Any]]
+# An RPC handler returns the JSON body (RequestId is added for it); an ROA handler may return a whole Reply.
+Handler = Callable[[Context], "dict[str, Any] | Reply"]
+ErrorRenderer = Callable[[ApiError, str, "WireRequest"], "Reply"]
+
+
+@dataclass(frozen=True)
+class Route:
+    """``method`` + a full match of the raw (still percent-encoded) path; named groups are path parameters."""
+
+    method: str
+    pattern: re.Pattern[str]
+    action: str
 
 
 @dataclass(frozen=True)
@@ -68,3 +87,11 @@ class Service:
     host_id: str  # the HostId of error bodies
     handlers: dict[str, Handler]
     mutating: frozenset[str]  # actions after which the caller's account is persisted
+    # ROA only: every path under ``path_prefix`` belongs to this service and must match one of ``routes``.
+    path_prefix: str | None = None
+    routes: tuple[Route, ...] = ()
+    # None: the RPC error body {RequestId, HostId, Code, Message, Recommend}; else the service's own shape.
+    render_error: ErrorRenderer | None = None
+    new_request_id: Callable[[], str] = ids.request_id
+    # Request headers worth keeping in the call log (ROA actions carry parameters in headers).
+    logged_headers: tuple[str, ...] = ()

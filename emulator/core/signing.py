@@ -61,6 +61,15 @@ def extract(request: WireRequest) -> SignedCredentials:
     raise incomplete("The request signature does not conform to Aliyun standards.")
 
 
+def claimed_access_key_id(request: WireRequest) -> str:
+    """The key id a request names (for error messages), or "" when it names none."""
+    authorization = request.header("authorization")
+    if authorization is not None:
+        match = _V3_AUTH.match(authorization.strip())
+        return match["ak"] if match else ""
+    return request.params.get("AccessKeyId", "")
+
+
 class NonceRegistry:
     """Signature nonces seen recently, per access key: a replayed request is ``SignatureNonceUsed``.
 

@@ -1,4 +1,5 @@
-"""The emulated cloud: accounts (each with its own RAM state and lock), access keys and STS tokens."""
+"""The emulated cloud: accounts (each with its own RAM state and lock), the directory's folders, access keys, STS
+tokens and FC functions."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from emulator.core import clock, ids
-from emulator.core.store import KIND_ACCESS_KEY, KIND_ACCOUNT, KIND_TOKEN
+from emulator.core.store import KIND_ACCESS_KEY, KIND_ACCOUNT, KIND_FOLDER, KIND_TOKEN
+from emulator.fc.models import Functions
 from emulator.ram.entities import CustomPolicy, Role, User
 
 if TYPE_CHECKING:
@@ -16,7 +18,8 @@ if TYPE_CHECKING:
 # A fixed, realistic 16-digit id so demos and tests can hard-code it.
 MANAGEMENT_ACCOUNT_ID = "1000000000000001"
 RESOURCE_DIRECTORY_ID = "rd-3Gemu0"
-ROOT_FOLDER_ID = "r-Wmemu0"
+ROOT_FOLDER_ID = "r-Wmemu0"  # "r-" + 6 letters/digits; other folders "fd-" + 10 (RM ListAccountsForParent docs)
+ROOT_FOLDER_NAME = "Root"
 
 
 # Member statuses Resource Manager documents (docs/alibaba-cloud.md §4, SDK 2.6.2 models).
@@ -101,6 +104,17 @@ class AccessKey:
 
 
 @dataclass
+class Folder:
+    """A resource-directory folder; the root has no parent."""
+
+    folder_id: str
+    name: str
+    parent_id: str | None
+    directory_id: str
+    create_time: float
+
+
+@dataclass
 class SessionToken:
     """Credentials issued by AssumeRole; they act in the role's account."""
 
@@ -116,7 +130,7 @@ class SessionToken:
 
 
 class Cloud:
-    """All accounts, keys and tokens of one emulator instance."""
+    """All accounts, folders, keys and tokens of one emulator instance."""
 
     def __init__(self, store: Store | None = None) -> None:
         self.lock = threading.RLock()
@@ -124,11 +138,14 @@ class Cloud:
         self.accounts: dict[str, Account] = {}
         self.access_keys: dict[str, AccessKey] = {}
         self.tokens: dict[str, SessionToken] = {}
+        self.folders: dict[str, Folder] = {}
+        self.functions = Functions()  # FC: in memory only
         self.management_account_id = MANAGEMENT_ACCOUNT_ID
         if store is not None:
             self._load(store)
         if MANAGEMENT_ACCOUNT_ID not in self.accounts:
             self._bootstrap()
+        self._ensure_root_folder()  # also for state files written before folders existed
 
     # --- setup -------------------------------------------------------------------------------------
     def _bootstrap(self) -> None:
@@ -149,6 +166,10 @@ class Cloud:
         self.add_account(management)
         self.add_access_key(management.account_id, user_name=None)
 
+    def _ensure_root_folder(self) -> None:
+        if ROOT_FOLDER_ID not in self.folders:
+            self.add_folder(Folder(ROOT_FOLDER_ID, ROOT_FOLDER_NAME, None, RESOURCE_DIRECTORY_ID, clock.now()))
+
     def _load(self, store: Store) -> None:
         for raw in store.load(KIND_ACCOUNT):
             account = Account.from_dict(raw)
@@ -159,6 +180,9 @@ class Cloud:
         for raw in store.load(KIND_TOKEN):
             token = SessionToken(**raw)
             self.tokens[token.access_key_id] = token
+        for raw in store.load(KIND_FOLDER):
+            folder = Folder(**raw)
+            self.folders[folder.folder_id] = folder
 
     def reset(self) -> None:
         """Forget everything and start again with a fresh management account and root key."""
@@ -166,9 +190,12 @@ class Cloud:
             self.accounts.clear()
             self.access_keys.clear()
             self.tokens.clear()
+            self.folders.clear()
+            self.functions.clear()
             if self.store is not None:
                 self.store.delete_all()
             self._bootstrap()
+            self._ensure_root_folder()
 
     # --- accounts ----------------------------------------------------------------------------------
     @property
@@ -191,6 +218,23 @@ class Cloud:
         if self.store is not None:
             with account.lock:
                 self.store.save(KIND_ACCOUNT, account.account_id, account.to_dict())
+
+    # --- folders -----------------------------------------------------------------------------------
+    def add_folder(self, folder: Folder) -> None:
+        with self.lock:
+            self.folders[folder.folder_id] = folder
+            if self.store is not None:
+                self.store.save(KIND_FOLDER, folder.folder_id, asdict(folder))
+
+    def folder_chain(self, folder_id: str) -> list[Folder]:
+        """The folder and its ancestors, root first; empty when the folder does not exist."""
+        chain: list[Folder] = []
+        with self.lock:
+            current = self.folders.get(folder_id)
+            while current is not None:
+                chain.append(current)
+                current = self.folders.get(current.parent_id) if current.parent_id else None
+        return chain[::-1]
 
     # --- credentials -------------------------------------------------------------------------------
     def add_access_key(self, account_id: str, user_name: str | None) -> AccessKey:

@@ -1,4 +1,5 @@
-"""Optional SQLite persistence (``--state FILE``): one JSON row per account, access key and STS token.
+"""Optional SQLite persistence (``--state FILE``): one JSON row per account, folder, access key and
+STS token.
 
 Writes go through after every successful change, so a restart sees exactly what the last response reported.
 """
@@ -13,6 +14,7 @@ from typing import Any
 KIND_ACCOUNT = "account"
 KIND_ACCESS_KEY = "access_key"
 KIND_TOKEN = "token"
+KIND_FOLDER = "folder"
 KIND_META = "meta"
 
 

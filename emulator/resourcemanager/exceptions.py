@@ -18,8 +18,13 @@ def account_not_found(account_id: str) -> ApiError:
     return ApiError(404, "EntityNotExists.Account", f"The specified account does not exist: {account_id}.")
 
 
+def invalid_parent_folder() -> ApiError:
+    # ListAccountsForParent's error table, https://help.aliyun.com/document_detail/604178.html.
+    return ApiError(400, "InvalidParameter.ParentFolderId", "The ParentFolderId is invalid.")
+
+
 def folder_not_found(folder_id: str) -> ApiError:
-    # Unconfirmed message; only the root folder is emulated.
+    # Unconfirmed message.
     return ApiError(404, "EntityNotExists.Folder", f"The specified folder does not exist: {folder_id}.")
 
 

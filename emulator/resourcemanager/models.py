@@ -1,18 +1,22 @@
-"""The resource directory: member accounts and the access role the management account uses to enter them."""
+"""The resource directory: folders, member accounts and the access role the management account uses to enter them."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING
 
-from emulator.core import clock
-from emulator.core.state import ACCOUNT_STATUSES, ROOT_FOLDER_ID, STATUSES_WITHOUT_RAM, Account
+from emulator.core import clock, ids
+from emulator.core.state import ACCOUNT_STATUSES, ROOT_FOLDER_ID, STATUSES_WITHOUT_RAM, Account, Folder
 from emulator.ram.models import RamBackend
 
 if TYPE_CHECKING:
     from emulator.core.policy import SystemPolicy
     from emulator.core.state import Cloud
 
+# "1 to 24 characters in length and can contain letters, digits, underscores (_), periods (.), and hyphens (-)"
+# (SDK 2.6.2 CreateFolderRequest.folder_name).
+FOLDER_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,24}$")
 ACCESS_ROLE_NAME = "ResourceDirectoryAccountAccessRole"
 ACCESS_ROLE_POLICY = "AdministratorAccess"
 ACCESS_ROLE_DESCRIPTION = "The management account of the resource directory uses this role to access the member."
@@ -40,14 +44,18 @@ def create_member_account(
     account_type: str | None = None,
     account_name: str | None = None,
     account_name_prefix: str | None = None,
+    folder_id: str | None = None,
 ) -> Account:
     """A member of the management account's directory.
 
     ``status`` defaults to CreateSuccess (created) or InviteSuccess (invited). ``account_type`` defaults to
     CloudAccount for invited members and for the statuses only CreateCloudAccount gives (§4), else
     ResourceAccount. A member in a status of STATUSES_WITHOUT_RAM gets its access role only once it is created
-    (:func:`set_account_status`).
+    (:func:`set_account_status`). ``folder_id`` defaults to the root folder.
     """
+    folder_id = folder_id or ROOT_FOLDER_ID
+    if folder_id not in cloud.folders:
+        raise KeyError(f"no folder {folder_id}")
     created = join_method == "created"
     status = status or ("CreateSuccess" if created else "InviteSuccess")
     _check_status(status)
@@ -68,7 +76,7 @@ def create_member_account(
             join_time=now,
             modify_time=now,
             resource_directory_id=management.resource_directory_id,
-            folder_id=ROOT_FOLDER_ID,
+            folder_id=folder_id,
         )
         cloud.accounts[account_id] = account
     if access_role and account.has_ram:
@@ -76,6 +84,25 @@ def create_member_account(
     cloud.add_account(account)
     cloud.root_key(account_id)
     return account
+
+
+def create_folder(cloud: Cloud, name: str, parent_id: str | None = None) -> Folder:
+    """A folder under ``parent_id`` (default: the root) of the management account's directory."""
+    if not FOLDER_NAME.fullmatch(name):
+        raise ValueError(f"folder names are 1-24 letters, digits, '_', '.' or '-', got {name!r}")
+    parent = cloud.folders.get(parent_id or ROOT_FOLDER_ID)
+    if parent is None:
+        raise KeyError(f"no folder {parent_id}")
+    folder = Folder(ids.folder_id(), name, parent.folder_id, parent.directory_id, clock.now())
+    cloud.add_folder(folder)
+    return folder
+
+
+def child_folders(cloud: Cloud, parent_id: str) -> list[Folder]:
+    """First-level subfolders only (ListFoldersForParent's documented scope), oldest first."""
+    with cloud.lock:
+        children = [f for f in cloud.folders.values() if f.parent_id == parent_id]
+    return sorted(children, key=lambda f: (f.create_time, f.folder_id))
 
 
 def set_account_status(

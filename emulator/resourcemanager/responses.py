@@ -1,6 +1,7 @@
 """Resource Manager's wire layer; shapes follow ``alibabacloud_resourcemanager20200331/models`` (2.6.2).
 
-Authorization resources: ``acs:resourcemanager:*:<caller account>:account/<member id or *>`` (unconfirmed form).
+Authorization resources: ``acs:resourcemanager:*:<caller account>:account/<member id or *>`` (unconfirmed form);
+folders (``emulator.resourcemanager.folders``) ``…:folder/<resource directory path>``.
 """
 
 from __future__ import annotations
@@ -8,19 +9,23 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from emulator.core import clock, ids
+from emulator.core import ids
 from emulator.core.service import Service
-from emulator.core.state import ROOT_FOLDER_ID
 from emulator.resourcemanager import exceptions as err
-from emulator.resourcemanager import models
+from emulator.resourcemanager import folders, models
+from emulator.resourcemanager.common import (
+    account_summary,
+    directory_of,
+    include_tags,
+    page_of,
+    paging,
+    resource,
+)
 
 if TYPE_CHECKING:
     from emulator.core.service import Context, Handler
-    from emulator.core.state import Account
 
 VERSION = "2020-03-31"
-PAGE_SIZE_RANGE = (1, 100)
-PAGE_SIZE_DEFAULT = 10
 # CreateCloudAccount: "2 to 50 characters … letters, digits, underscores (_), periods (.), and hyphens (-)" (SDK model).
 CLOUD_ACCOUNT_DISPLAY_NAME = re.compile(r"^[A-Za-z0-9_.\-]{2,50}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -28,49 +33,14 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CLOUD_ACCOUNT_INITIAL_STATUS = "CreateVerifying"
 
 
-def resource(ctx: Context, account_id: str) -> str:
-    return f"acs:resourcemanager:*:{ctx.caller.account_id}:account/{account_id}"
-
-
-def directory_of(ctx: Context) -> str:
-    """Only the directory's management account may manage members (docs/alibaba-cloud.md §4)."""
-    account = ctx.account
-    if not account.is_management or account.resource_directory_id is None:
-        raise err.directory_not_enabled()
-    return account.resource_directory_id
-
-
-def account_summary(account: Account) -> dict[str, Any]:
-    return {
-        "AccountId": account.account_id,
-        "DisplayName": account.display_name,
-        "Status": account.status,
-        "Type": account.type,
-        "FolderId": account.folder_id,
-        "ResourceDirectoryId": account.resource_directory_id,
-        "ResourceDirectoryPath": f"{account.resource_directory_id}/{account.folder_id}/{account.account_id}",
-        "JoinMethod": account.join_method,
-        "JoinTime": clock.iso_millis(account.join_time),
-        "ModifyTime": clock.iso_millis(account.modify_time),
-    }
-
-
-def _positive(value: str | None, param: str, default: int, maximum: int | None = None) -> int:
-    if value is None:
-        return default
-    if not value.isdigit() or int(value) < 1 or (maximum is not None and int(value) > maximum):
-        raise err.invalid(param)
-    return int(value)
-
-
 def list_accounts(ctx: Context) -> dict[str, Any]:
-    page_number = _positive(ctx.get("PageNumber"), "PageNumber", 1)
-    page_size = _positive(ctx.get("PageSize"), "PageSize", PAGE_SIZE_DEFAULT, PAGE_SIZE_RANGE[1])
+    # Parameters (SDK 2.6.2 ListAccountsRequest): IncludeTags, PageNumber, PageSize, Tag; no QueryKeyword (that is
+    # ListAccountsForParent's). Tag filters are accepted and ignored (members carry no tags).
+    page_number, page_size = paging(ctx)
     ctx.authorize("resourcemanager:ListAccounts", resource(ctx, "*"))
     members = models.directory_members(ctx.cloud, directory_of(ctx))
-    page = members[(page_number - 1) * page_size : page_number * page_size]
-    include_tags = ctx.get("IncludeTags") in ("True", "true")
-    items = [account_summary(a) | ({"Tags": {"Tag": []}} if include_tags else {}) for a in page]
+    tags: dict[str, Any] = {"Tags": {"Tag": []}} if include_tags(ctx) else {}
+    items = [account_summary(ctx.cloud, a) | tags for a in page_of(members, page_number, page_size)]
     return {
         "TotalCount": len(members),
         "PageNumber": page_number,
@@ -89,7 +59,7 @@ def get_account(ctx: Context) -> dict[str, Any]:
     if account is None or account.resource_directory_id != directory:
         raise err.account_not_found(account_id)
     return {
-        "Account": account_summary(account)
+        "Account": account_summary(ctx.cloud, account)
         | {
             "AccountName": account.account_name,
             "Location": f"root/{account.display_name}",
@@ -109,7 +79,7 @@ def create_resource_account(ctx: Context) -> dict[str, Any]:
     account = models.create_member_account(
         ctx.cloud, ctx.system_policies, display_name, account_name_prefix=ctx.get("AccountNamePrefix")
     )
-    summary = account_summary(account)
+    summary = account_summary(ctx.cloud, account)
     summary.pop("ResourceDirectoryPath")
     return {"Account": summary | {"AccountName": account.account_name}}
 
@@ -125,7 +95,7 @@ def create_cloud_account(ctx: Context) -> dict[str, Any]:
     parent = ctx.get("ParentFolderId")
     ctx.authorize("resourcemanager:CreateCloudAccount", resource(ctx, "*"))
     directory_of(ctx)
-    if parent is not None and parent != ROOT_FOLDER_ID:
+    if parent is not None and parent not in ctx.cloud.folders:
         raise err.folder_not_found(parent)
     # PayerAccountId (the settlement account) has nothing to change here.
     account = models.create_member_account(
@@ -135,8 +105,9 @@ def create_cloud_account(ctx: Context) -> dict[str, Any]:
         status=CLOUD_ACCOUNT_INITIAL_STATUS,
         account_type="CloudAccount",
         account_name=email,
+        folder_id=parent,
     )
-    summary = account_summary(account)
+    summary = account_summary(ctx.cloud, account)
     shape = (
         "AccountId",
         "DisplayName",
@@ -157,6 +128,8 @@ HANDLERS: dict[str, Handler] = {
     "CreateResourceAccount": create_resource_account,
     "ListAccounts": list_accounts,
     "GetAccount": get_account,
+    "ListAccountsForParent": folders.list_accounts_for_parent,
+    "ListFoldersForParent": folders.list_folders_for_parent,
 }
 
 SERVICE = Service(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from alibabacloud_credentials.client import Client as CredentialClient
 from alibabacloud_credentials.models import Config as CredentialConfig
+from alibabacloud_fc20230330.client import Client as FcClient
 from alibabacloud_ram20150501.client import Client as RamClient
 from alibabacloud_resourcemanager20200331.client import Client as ResourceManagerClient
 from alibabacloud_sts20150401.client import Client as StsClient
@@ -35,6 +36,11 @@ def sts(emu: Emulator, key: tuple[str, str] | None = None, token: str | None = N
 
 def rm(emu: Emulator, key: tuple[str, str] | None = None, token: str | None = None) -> ResourceManagerClient:
     return ResourceManagerClient(config(emu, key or emu.root_key, token))
+
+
+def fc(emu: Emulator, key: tuple[str, str] | None = None, token: str | None = None) -> FcClient:
+    """FC 3.0; the real endpoint is ``<accountId>.<region>.fc.aliyuncs.com``, here the emulator's host."""
+    return FcClient(config(emu, key or emu.root_key, token))
 
 
 def role_arn_credential(

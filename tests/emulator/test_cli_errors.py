@@ -17,6 +17,7 @@ from emulator.cli import main
         (["--latency-ms", "-5"], "latency_ms cannot be negative"),
         (["--host", "10.1.2.3"], "loopback only; use --host 127.0.0.1"),
         (["--state", "/nonexistent-folder/state.sqlite"], "check that its folder exists"),
+        (["--function", "9-starts-with-a-digit"], "bad --function: invalid FC function name"),
     ],
 )
 def test_bad_command_line_is_refused_with_a_hint(
