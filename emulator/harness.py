@@ -57,6 +57,7 @@ class Emulator:
     ) -> None:
         self._store = Store(str(state_file)) if state_file is not None else None
         self.state = Cloud(self._store)
+        self._issued: set[str] = set()
         self.faults = Faults(seed)
         self.call_log = CallLog()
         if faults:
@@ -88,8 +89,18 @@ class Emulator:
     ) -> None:
         self.stop()
 
+    def issued_secrets(self) -> set[str]:
+        """Every AccessKey secret, STS secret and security token this emulator has issued so far (for tests that
+        scan logs and results for leaks). Collected across :meth:`reset`, which forgets the keys themselves."""
+        with self.state.lock:
+            current = {key.secret for key in self.state.access_keys.values()}
+            current |= {part for token in self.state.tokens.values() for part in (token.secret, token.token)}
+        self._issued |= current
+        return set(self._issued)
+
     def reset(self) -> None:
         """Fresh state (new management root key), no faults, empty call log."""
+        self.issued_secrets()
         self.state.reset()
         self.faults.clear()
         self.call_log.clear()

@@ -3,10 +3,12 @@ in-process the way FC invokes it. The function reaches the emulator only through
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import sys
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +19,7 @@ from alibabacloud_sts20150401 import models as sts_models
 from alibabacloud_sts20150401.client import Client as StsClient
 from alibabacloud_tea_openapi.exceptions import ClientException
 from alibabacloud_tea_openapi.models import Config
+from emr_bootstrap.logs import LEVEL_VAR, configure_logging
 
 from emulator.local_fc import LocalFunctionCompute
 from emulator.testing import Emulator
@@ -35,10 +38,55 @@ DEFAULT_ROLES = {
 WRITE_ACTIONS = frozenset({"CreateRole", "UpdateRole", "AttachPolicyToRole", "DeleteRole", "DetachPolicyFromRole"})
 
 
+@dataclass
+class LeakWatch:
+    """Everything the function said during the e2e run (its JSON logs at DEBUG, every reply and every
+    EventDeliveryFailed message), and every secret and token the emulators issued. No secret may be in the text."""
+
+    logs: io.StringIO = field(default_factory=io.StringIO)
+    replies: list[str] = field(default_factory=list)
+    secrets: set[str] = field(default_factory=set)
+
+    def leaks(self) -> list[str]:
+        text = self.logs.getvalue() + "\n".join(self.replies)
+        return sorted(secret[:6] + "..." for secret in self.secrets if secret and secret in text)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def leak_watch() -> Iterator[LeakWatch]:
+    watch = LeakWatch()
+    saved_level = os.environ.get(LEVEL_VAR)
+    os.environ[LEVEL_VAR] = "DEBUG"  # every line the function can log, cloud calls included
+    configure_logging(stream=watch.logs)
+    original = LocalFunctionCompute.invoke
+
+    def recording_invoke(self: LocalFunctionCompute, *args: Any, **kwargs: Any) -> Any:
+        try:
+            reply = original(self, *args, **kwargs)
+        except Exception as exc:
+            watch.replies.append(str(exc))
+            raise
+        watch.replies.append(json.dumps(reply))
+        return reply
+
+    LocalFunctionCompute.invoke = recording_invoke  # type: ignore[method-assign]
+    yield watch
+    LocalFunctionCompute.invoke = original  # type: ignore[method-assign]
+    configure_logging(stream=sys.stdout)
+    if saved_level is None:
+        os.environ.pop(LEVEL_VAR, None)
+    else:
+        os.environ[LEVEL_VAR] = saved_level
+    assert watch.secrets, "no emulator registered its secrets: the scan would prove nothing"
+    assert watch.logs.getvalue() and watch.replies, "nothing was captured: the scan would prove nothing"
+    assert watch.leaks() == [], "secrets issued by the emulator appear in the function's logs or replies"
+
+
 @pytest.fixture(scope="module")
-def emu() -> Iterator[Emulator]:
+def emu(leak_watch: LeakWatch) -> Iterator[Emulator]:
     with Emulator() as emulator:
         yield emulator
+        leak_watch.secrets |= emulator.issued_secrets()
 
 
 @pytest.fixture(scope="module")
