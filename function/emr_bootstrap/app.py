@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from emr_bootstrap.errors import BootstrapError, render_error
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from emr_bootstrap.catalog import Catalog
-    from emr_bootstrap.cloud import AccountConnector, AccountDirectory
+    from emr_bootstrap.cloud import Ports
     from emr_bootstrap.credentials import FunctionCredentials
     from emr_bootstrap.jobs import Job
     from emr_bootstrap.settings import Settings
@@ -45,11 +45,13 @@ class Invocation:
     own_account_id: str | None = None
 
 
-def sdk_ports(settings: Settings, invocation: Invocation) -> tuple[AccountConnector, AccountDirectory]:
+def sdk_ports(settings: Settings, invocation: Invocation) -> Ports:
     """The official-SDK adapters (imported here: the SDK costs most of a cold start)."""
+    from emr_bootstrap.cloud import Ports
     from emr_bootstrap.sdk import connect
 
-    return connect(settings, invocation.credentials, invocation.own_account_id, invocation.request_id)
+    sdk = connect(settings, invocation.credentials, invocation.own_account_id, invocation.request_id)
+    return Ports(sdk.connector, sdk.directory, sdk.stats)
 
 
 class Application:
@@ -59,7 +61,7 @@ class Application:
         self,
         env: Mapping[str, str],
         *,
-        ports: Callable[[Settings, Invocation], tuple[AccountConnector, AccountDirectory]] = sdk_ports,
+        ports: Callable[[Settings, Invocation], Ports] = sdk_ports,
         catalog: Catalog | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -103,7 +105,7 @@ class Application:
         request = job.request
         try:
             settings = Settings.from_env(self._env)
-            connector, directory = self._ports(settings, invocation)
+            ports = self._ports(settings, invocation)
         except BootstrapError as exc:  # settings or credentials: nothing was called
             return Result("failed", request.dry_run, invocation.request_id, error=render_error(exc))
         reconcile = settings.reconcile
@@ -115,6 +117,11 @@ class Application:
                 reconcile.clock,
             )
         reconciler = Reconciler(
-            connector, directory, catalog=self._catalog or load_catalog(), settings=reconcile, scope=settings.scope
+            ports.connector,
+            ports.directory,
+            catalog=self._catalog or load_catalog(),
+            settings=reconcile,
+            scope=settings.scope,
         )
-        return reconciler.run(request, request_id=invocation.request_id, deadline=deadline)
+        result = reconciler.run(request, request_id=invocation.request_id, deadline=deadline)
+        return result if ports.stats is None else replace(result, cloud_calls=ports.stats.to_dict())

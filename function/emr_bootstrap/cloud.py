@@ -22,6 +22,7 @@ from emr_bootstrap.errors import CloudError
 
 if TYPE_CHECKING:
     from emr_bootstrap.catalog import RoleSpec
+    from emr_bootstrap.pacing import CallStats
     from emr_bootstrap.request import Mode
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "AccountPage",
     "AttachedPolicy",
     "CloudError",
+    "Ports",
     "RamApi",
     "RoleState",
 ]
@@ -128,6 +130,16 @@ class AccountPage:
 
     accounts: tuple[AccountInfo, ...]
     total: int
+
+
+@dataclass(frozen=True)
+class Ports:
+    """The cloud as one invocation reaches it. ``stats`` counts the calls, retries and throttles behind them
+    (None for fakes that do not count)."""
+
+    connector: AccountConnector
+    directory: AccountDirectory
+    stats: CallStats | None = None
 
 
 class AccountDirectory(Protocol):

@@ -82,7 +82,7 @@ CODES: Final[dict[str, CodeInfo]] = {
     PROPAGATION_TIMEOUT: CodeInfo(True, False, "RAM is eventually consistent; re-run the request, it is idempotent."),
     ENDPOINT_UNREACHABLE: CodeInfo(
         True,
-        False,  # the SDK retries transport errors by exception type, not by this code
+        True,  # connection refused, reset or timed out: another attempt may get through
         "The cloud endpoint could not be reached after retries; check the EMR_BOOTSTRAP_*_ENDPOINT settings and "
         "the function's network.",
     ),

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from emr_bootstrap.errors import ErrorInfo, render_error
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
 SCHEMA_VERSION = "1"
 
@@ -157,6 +157,8 @@ class Result:
     reason: str | None = None
     # What was wrong with the request (status "invalid").
     error: ErrorInfo | None = None
+    # What the cloud calls cost: {"calls", "retries", "throttles", "pacedMs"}; None when not counted.
+    cloud_calls: Mapping[str, int | float] | None = None
 
     @classmethod
     def of_accounts(
@@ -172,12 +174,15 @@ class Result:
             account_counts[account.status] += 1
             for role in account.roles:
                 outcome_counts[role.outcome] += 1
-        return {
+        summary: dict[str, Any] = {
             "accounts": len(self.accounts),
             "accountStatus": account_counts,
             "roleOutcomes": outcome_counts,
             "durationMs": self.duration_ms,
         }
+        if self.cloud_calls is not None:
+            summary["cloudCalls"] = dict(self.cloud_calls)
+        return summary
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

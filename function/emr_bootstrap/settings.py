@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from emr_bootstrap.errors import SettingsError
+from emr_bootstrap.pacing import PUBLISHED_RATES
 from emr_bootstrap.scope import Scope
 from emr_bootstrap.timing import ReconcileSettings
 
@@ -31,6 +32,7 @@ INCLUDE_MANAGEMENT_VAR = "EMR_BOOTSTRAP_INCLUDE_MANAGEMENT_ACCOUNT"
 ALLOWED_FOLDERS_VAR = "EMR_BOOTSTRAP_ALLOWED_FOLDERS"
 ACCOUNT_ALLOWLIST_VAR = "EMR_BOOTSTRAP_ACCOUNT_ALLOWLIST"
 ACCOUNT_DENYLIST_VAR = "EMR_BOOTSTRAP_ACCOUNT_DENYLIST"
+RATE_LIMITS_VAR = "EMR_BOOTSTRAP_RATE_LIMITS"
 
 # The real global endpoints (docs/alibaba-cloud.md §1.1, §3, §4).
 DEFAULT_RAM_ENDPOINT = "ram.aliyuncs.com"
@@ -91,6 +93,21 @@ def id_list(env: Mapping[str, str], variable: str, pattern: re.Pattern[str], wha
     return frozenset(items)
 
 
+def rate_limits(env: Mapping[str, str], variable: str) -> dict[str, float]:
+    """``Action=rate,...`` (calls per second) over the published defaults; ``Action=0`` turns pacing off for it."""
+    rates = dict(PUBLISHED_RATES)
+    for item in (part for part in re.split(r"[\s,]+", env.get(variable, "").strip()) if part):
+        action, _, value = item.partition("=")
+        try:
+            rate = float(value)
+        except ValueError:
+            rate = math.nan
+        if not re.fullmatch(r"[A-Za-z]{1,64}", action) or not (math.isfinite(rate) and rate >= 0):
+            raise SettingsError(variable, item[:40], "must be a list of Action=calls-per-second, e.g. CreateRole=20")
+        rates[action] = rate
+    return rates
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """Where one service is reached: the SDK wants a bare ``host[:port]`` plus a protocol."""
@@ -131,6 +148,8 @@ class Settings:
     retry_backoff_ms: int = 200
     reconcile: ReconcileSettings = field(default_factory=ReconcileSettings)
     scope: Scope = field(default_factory=Scope)
+    # Client-side pacing, calls per second per action (see emr_bootstrap.pacing).
+    rate_limits: Mapping[str, float] = field(default_factory=lambda: dict(PUBLISHED_RATES))
     # Time kept free at the end of an invocation for the accounts already started; None: derived from the
     # propagation timeout and the function's timeout (see deadline_margin_s).
     deadline_margin_override_s: float | None = None
@@ -159,6 +178,7 @@ class Settings:
                 propagation_timeout_s=positive_seconds(env, PROPAGATION_TIMEOUT_VAR, defaults.propagation_timeout_s),
             ),
             deadline_margin_override_s=margin,
+            rate_limits=rate_limits(env, RATE_LIMITS_VAR),
             scope=Scope(
                 include_management_account=boolean(env, INCLUDE_MANAGEMENT_VAR),
                 allowed_folders=id_list(env, ALLOWED_FOLDERS_VAR, _FOLDER_ID, "folder IDs (fd-... or r-...)"),

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 from emr_bootstrap import fc
 from emr_bootstrap.app import Application, Invocation
+from emr_bootstrap.cloud import Ports as CloudPorts
 from emr_bootstrap.errors import EventDeliveryFailed
 from emr_bootstrap.events import parse_trigger
 from emr_bootstrap.jobs import SWEEP_NOT_BUILT, BootstrapJob, IgnoredJob, InvalidJob, job_for
@@ -18,7 +19,6 @@ from emr_bootstrap.request import BootstrapRequest
 from tests.function.fakes import FakeConnector, FakeDirectory
 
 if TYPE_CHECKING:
-    from emr_bootstrap.cloud import AccountConnector, AccountDirectory
     from emr_bootstrap.settings import Settings
 
 MEMBER = "1234567890123456"
@@ -43,9 +43,9 @@ class Ports:
         self.directory = FakeDirectory()
         self.built: list[Settings] = []
 
-    def __call__(self, settings: Settings, invocation: Invocation) -> tuple[AccountConnector, AccountDirectory]:
+    def __call__(self, settings: Settings, invocation: Invocation) -> CloudPorts:
         self.built.append(settings)
-        return self.connector, self.directory
+        return CloudPorts(self.connector, self.directory)
 
 
 def test_a_new_account_event_becomes_a_typed_create_first_job_without_a_dict_round_trip() -> None:
@@ -94,7 +94,7 @@ def test_a_bad_setting_fails_the_job_with_configuration_error_before_any_port_is
 
 
 def test_an_unexpected_exception_becomes_a_failed_result_naming_only_its_type() -> None:
-    def broken(settings: Settings, invocation: Invocation) -> tuple[AccountConnector, AccountDirectory]:
+    def broken(settings: Settings, invocation: Invocation) -> CloudPorts:
         raise RuntimeError("secret-ish detail")
 
     result = Application({}, ports=broken).run(BootstrapJob(BootstrapRequest(account_ids=(MEMBER,))), Invocation("r"))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
-from darabonba.core import DaraCore
-from darabonba.policy.retry import RetryPolicyContext
 from emr_bootstrap import codes
-from emr_bootstrap.sdk import retry_options
+from emr_bootstrap.errors import CloudError
+from emr_bootstrap.pacing import CallStats, Retrier
 
 
 @pytest.mark.parametrize(
@@ -47,38 +48,42 @@ def test_no_permission_hint_names_the_action_that_needed_it() -> None:
     assert "resourcemanager:GetAccount" in (codes.hint_for("NoPermission", "GetAccount") or "")
 
 
-class _Failure(Exception):
-    def __init__(self, code: str, name: str = "ClientException") -> None:
-        super().__init__(code)
-        self.code = code
-        self.name = name
-
-
-def calls_made(max_attempts: int, failure: _Failure) -> int:
-    """How many calls darabonba's own retry loop makes when every call fails with ``failure``."""
-    options = retry_options(max_attempts)
+def calls_made(max_attempts: int, failure: CloudError) -> tuple[int, list[float], CallStats]:
+    """How many calls the retrier makes when every call fails with ``failure``, and the backoffs it slept."""
+    slept: list[float] = []
+    stats = CallStats()
+    retrier = Retrier(max_attempts, 200, stats=stats, sleep=slept.append, rng=random.Random(1))
     calls = 0
-    context = RetryPolicyContext(retries_attempted=0)
-    while DaraCore.should_retry(options, context):
+
+    def fail() -> None:
+        nonlocal calls
         calls += 1
-        context = RetryPolicyContext(retries_attempted=calls, exception=failure)
-    return calls
+        raise failure
+
+    with pytest.raises(CloudError):
+        retrier.call("GetRole", "1234567890123456", fail)
+    return calls, slept, stats
 
 
 @pytest.mark.parametrize("attempts", [1, 2, 3, 5])
 def test_n_attempts_mean_n_calls(attempts: int) -> None:
-    assert calls_made(attempts, _Failure("Throttling.User")) == attempts
+    calls, slept, stats = calls_made(attempts, CloudError("Throttling.User", "slow down", status=400))
+    assert calls == attempts and len(slept) == attempts - 1
+    assert (stats.calls, stats.retries, stats.throttles) == (attempts, attempts - 1, attempts)
 
 
-@pytest.mark.parametrize("code", ["Rejected.Throttling", "Throttling.Brand.New", "ServiceUnavailable"])
-def test_the_sdk_retries_codes_from_the_table_including_throttling_prefixes(code: str) -> None:
-    assert calls_made(3, _Failure(code)) == 3
+@pytest.mark.parametrize(
+    ("code", "status"), [("Rejected.Throttling", 400), ("Throttling.Brand.New", 429), ("ServiceUnavailable", 503)]
+)
+def test_the_retrier_retries_codes_from_the_table_including_throttling_prefixes(code: str, status: int) -> None:
+    assert calls_made(3, CloudError(code, "x", status=status))[0] == 3
 
 
-def test_the_sdk_does_not_retry_a_code_that_would_fail_the_same_way() -> None:
-    assert calls_made(5, _Failure("NoPermission")) == 1
+def test_an_unknown_5xx_code_is_retried_and_a_permanent_code_is_not() -> None:
+    assert calls_made(4, CloudError("SomethingNew", "x", status=502))[0] == 4
+    assert calls_made(5, CloudError("NoPermission", "x", status=403))[0] == 1
 
 
-@pytest.mark.parametrize("name", ["ServerException", "RetryError", "ThrottlingException"])
-def test_the_sdk_retries_5xx_transport_and_retry_after_failures_whatever_their_code(name: str) -> None:
-    assert calls_made(4, _Failure("AnyCode", name)) == 4
+def test_backoff_is_full_jitter_capped_at_fifteen_times_the_base() -> None:
+    _, slept, _ = calls_made(8, CloudError("Throttling.User", "x", status=400))
+    assert all(0 <= s <= 15 * 0.2 for s in slept) and len(set(slept)) == len(slept)

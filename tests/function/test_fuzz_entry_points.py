@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from emr_bootstrap import fc
 from emr_bootstrap.app import Application, Invocation
+from emr_bootstrap.cloud import Ports
 from emr_bootstrap.errors import EventDeliveryFailed
 from emr_bootstrap.jobs import FailedJob, from_event
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +19,6 @@ from hypothesis import strategies as st
 from tests.function.fakes import FakeConnector, FakeDirectory
 
 if TYPE_CHECKING:
-    from emr_bootstrap.cloud import AccountConnector, AccountDirectory
     from emr_bootstrap.settings import Settings
 
 OWN = "1000000000000001"
@@ -75,9 +75,9 @@ class Recorder:
     def __init__(self) -> None:
         self.built = 0
 
-    def __call__(self, settings: Settings, invocation: Invocation) -> tuple[AccountConnector, AccountDirectory]:
+    def __call__(self, settings: Settings, invocation: Invocation) -> Ports:
         self.built += 1
-        return FakeConnector(own_account_id=OWN), FakeDirectory()
+        return Ports(FakeConnector(own_account_id=OWN), FakeDirectory())
 
 
 def invoke(raw: bytes, *, http: bool = False) -> None:
