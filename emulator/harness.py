@@ -241,6 +241,12 @@ class Emulator:
         confirmed); a member that becomes created gets ResourceDirectoryAccountAccessRole unless access_role=False."""
         directory.set_account_status(self.state, self._app.system_policies, account_id, status, access_role=access_role)
 
+    def age_account(self, account_id: str, days: float) -> None:
+        """Make a member look as if it joined, and last changed, ``days`` ago (recent-changes sweeps)."""
+        account = self._account(account_id)
+        with self.state.lock:
+            account.join_time = account.modify_time = clock.now() - days * 86_400
+
     def create_role(
         self,
         account_id: str,

@@ -94,6 +94,8 @@ class LocalFunctionCompute:
         policy_name = FUNCTION_POLICY if self.role_name == FUNCTION_ROLE else f"{self.role_name}-policy"
         self.emu.create_custom_policy(self.account_id, policy_name, json.dumps(document))
         self.emu.create_role(self.account_id, self.role_name, trust, custom_policies=[policy_name], exist_ok=True)
+        # The function itself, so that it can invoke itself asynchronously (sweep fan-out and continuation).
+        self.emu.create_function(self.account_id, FunctionMeta().name, exist_ok=True)
 
     @staticmethod
     def _import_index() -> Any:
@@ -119,11 +121,16 @@ class LocalFunctionCompute:
             "EMR_BOOTSTRAP_RAM_ENDPOINT": self.emu.endpoint,
             "EMR_BOOTSTRAP_STS_ENDPOINT": self.emu.endpoint,
             "EMR_BOOTSTRAP_RESOURCEMANAGER_ENDPOINT": self.emu.endpoint,
+            "EMR_BOOTSTRAP_FC_ENDPOINT": self.emu.endpoint,
             **self.extra_env,
         }
 
     def context(self) -> Context:
         return Context(request_id=str(uuid.uuid4()), credentials=self.credentials(), account_id=self.account_id)
+
+    def drain(self) -> list[bytes]:
+        """The function's queued asynchronous invocations (fan-out batches, continuations), oldest first."""
+        return [invocation.body for invocation in self.emu.drain_async(FunctionMeta().name)]
 
     def invoke(self, event: bytes | str | Mapping[str, Any] | list[Any], handler: str = "handler") -> Any:
         """Call ``index.<handler>(event_bytes, context)``; a JSON-string reply is decoded for convenience."""

@@ -127,6 +127,8 @@ def _read_cloud_event(cloud_event: Any, index: int, count: int, *, raw_data: boo
             event_name,
             "no-account-id",
             f"no account ID in the {event_name} record at any of: {', '.join(_CANDIDATES[event_name])}",
+            publisher=_publisher(cloud_event, record, event_name, raw=raw_data),
+            services=_services(cloud_event, record),
         )
     account_id, path = found
     event_time = record.get("eventTime") or cloud_event.get("time") or ""

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from emr_bootstrap.errors import BootstrapError, render_error
-from emr_bootstrap.jobs import BootstrapJob, FailedJob, IgnoredJob, InvalidJob
+from emr_bootstrap.jobs import BootstrapJob, FailedJob, IgnoredJob, InvalidJob, SweepJob
 from emr_bootstrap.result import Result, ignored, invalid
+from emr_bootstrap.sweep_runner import run_sweep
 from emr_bootstrap.timing import Deadline
 
 if TYPE_CHECKING:
@@ -43,6 +44,12 @@ class Invocation:
     timeout_s: float | None = None
     credentials: FunctionCredentials | None = None
     own_account_id: str | None = None
+    # This function, for invoking itself asynchronously (sweep fan-out and continuation).
+    function_name: str | None = None
+    qualifier: str | None = None
+    region: str | None = None
+    # The part of the caller's AssumeRole quota this invocation may use.
+    pacing_share: float = 1.0
 
 
 def sdk_ports(settings: Settings, invocation: Invocation) -> Ports:
@@ -50,8 +57,15 @@ def sdk_ports(settings: Settings, invocation: Invocation) -> Ports:
     from emr_bootstrap.cloud import Ports
     from emr_bootstrap.sdk import connect
 
-    sdk = connect(settings, invocation.credentials, invocation.own_account_id, invocation.request_id)
-    return Ports(sdk.connector, sdk.directory, sdk.stats)
+    sdk = connect(
+        settings,
+        invocation.credentials,
+        invocation.own_account_id,
+        invocation.request_id,
+        share=invocation.pacing_share,
+        function=(invocation.function_name, invocation.qualifier, invocation.region),
+    )
+    return Ports(sdk.connector, sdk.directory, sdk.stats, sdk.dispatcher)
 
 
 class Application:
@@ -95,19 +109,21 @@ class Application:
             return ignored(job.reason, invocation.request_id)
         if isinstance(job, FailedJob):
             return Result("failed", False, invocation.request_id, error=job.error)
-        return self._bootstrap(job, invocation)
+        return self._cloud_job(job, invocation)
 
-    def _bootstrap(self, job: BootstrapJob, invocation: Invocation) -> Result:
+    def _cloud_job(self, job: BootstrapJob | SweepJob, invocation: Invocation) -> Result:
         from emr_bootstrap.catalog import load_catalog
         from emr_bootstrap.reconcile import Reconciler
         from emr_bootstrap.settings import Settings
 
-        request = job.request
+        dry_run = job.request.dry_run
+        if isinstance(job, BootstrapJob) and job.pacing_share != 1.0:
+            invocation = replace(invocation, pacing_share=job.pacing_share)
         try:
             settings = Settings.from_env(self._env)
             ports = self._ports(settings, invocation)
         except BootstrapError as exc:  # settings or credentials: nothing was called
-            return Result("failed", request.dry_run, invocation.request_id, error=render_error(exc))
+            return Result("failed", dry_run, invocation.request_id, error=render_error(exc))
         reconcile = settings.reconcile
         deadline = Deadline.never(reconcile.clock)
         if invocation.timeout_s is not None:
@@ -123,5 +139,8 @@ class Application:
             settings=reconcile,
             scope=settings.scope,
         )
-        result = reconciler.run(request, request_id=invocation.request_id, deadline=deadline)
+        if isinstance(job, SweepJob):
+            result = run_sweep(job, reconciler, ports, settings, invocation, deadline)
+        else:
+            result = reconciler.run(job.request, request_id=invocation.request_id, deadline=deadline)
         return result if ports.stats is None else replace(result, cloud_calls=ports.stats.to_dict())

@@ -9,7 +9,7 @@ in-memory fakes. Every method raises :class:`CloudError` (with the cloud's code)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from emr_bootstrap.codes import (
     NO_PERMISSION,
@@ -21,6 +21,8 @@ from emr_bootstrap.codes import (
 from emr_bootstrap.errors import CloudError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from emr_bootstrap.catalog import RoleSpec
     from emr_bootstrap.pacing import CallStats
     from emr_bootstrap.request import Mode
@@ -36,6 +38,7 @@ __all__ = [
     "AccountDirectory",
     "AccountInfo",
     "AccountPage",
+    "AsyncDispatcher",
     "AttachedPolicy",
     "CloudError",
     "Ports",
@@ -140,6 +143,16 @@ class Ports:
     connector: AccountConnector
     directory: AccountDirectory
     stats: CallStats | None = None
+    # How the function invokes itself asynchronously (sweep fan-out, continuation); None where it cannot.
+    dispatcher: AsyncDispatcher | None = None
+
+
+class AsyncDispatcher(Protocol):
+    """Invokes this function asynchronously (FC InvokeFunction, ``x-fc-invocation-type: Async``)."""
+
+    def invoke_async(self, payload: Mapping[str, Any]) -> str:
+        """Queue one invocation with ``payload`` as its event; returns the invocation's request ID."""
+        ...
 
 
 class AccountDirectory(Protocol):

@@ -144,6 +144,12 @@ CODES: Final[dict[str, CodeInfo]] = {
     CONFIGURATION_ERROR: CodeInfo(
         False, False, "Fix the function's environment variables or role (see the README), then re-run."
     ),
+    "AccessDenied": CodeInfo(
+        False,
+        False,
+        "Function Compute refused the asynchronous invocation: grant the function's role fc:InvokeFunction on the "
+        "function itself (deploy/policies/function-role-policy.json).",
+    ),
     CATALOG_INVALID: CodeInfo(False, False, "The bundled role catalog is invalid: a packaging bug; report it."),
 }
 

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 def invocation(context: Any, env: Mapping[str, str]) -> Invocation:
     started = time.monotonic()
-    timeout = getattr(getattr(context, "function", None), "timeout", None)
+    function = getattr(context, "function", None)
+    timeout = getattr(function, "timeout", None)
     timeout_s = float(timeout) if isinstance(timeout, (int, float)) and timeout > 0 else None
     return Invocation(
         request_id=str(getattr(context, "request_id", None) or uuid.uuid4()),
@@ -39,7 +40,14 @@ def invocation(context: Any, env: Mapping[str, str]) -> Invocation:
         timeout_s=timeout_s,
         credentials=FunctionCredentials.from_invocation(context, env),
         own_account_id=getattr(context, "account_id", None) or env.get("FC_ACCOUNT_ID") or None,
+        function_name=_text(getattr(function, "name", None)) or env.get("FC_FUNCTION_NAME") or None,
+        qualifier=_text(getattr(function, "qualifier", None)) or env.get("FC_QUALIFIER") or None,
+        region=_text(getattr(context, "region", None)) or env.get("FC_REGION") or None,
     )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def transient_failure_codes(result: Result) -> list[str]:

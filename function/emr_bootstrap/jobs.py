@@ -6,24 +6,26 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
+from emr_bootstrap import safe_json
 from emr_bootstrap.errors import ErrorInfo, InvalidRequest, render_error
 from emr_bootstrap.events import parse_trigger
 from emr_bootstrap.request import BootstrapRequest, check_payload_size, parse_request
+from emr_bootstrap.sweep import BATCH_ACTION
+from emr_bootstrap.sweep_request import ACTION, SweepRequest, parse_sweep_batch, parse_sweep_request
 from emr_bootstrap.triggers import HttpInvocation, IgnoredEvent, NewAccount, NewAccountEvents, TimerInvocation
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from emr_bootstrap.catalog import Catalog
     from emr_bootstrap.triggers import IgnoredCode, Trigger
 
 log = logging.getLogger("emr_bootstrap.jobs")
 
-# The sweep of a whole Resource Directory is not built yet; the timer trigger says so instead of pretending.
-SWEEP_NOT_BUILT = (
-    "the timer trigger runs a sweep of the Resource Directory, which is not built yet; "
-    'invoke the function with {"accountIds": [...]} to bootstrap specific accounts'
-)
+# An event that shows an account joined, without saying which, sweeps the accounts changed this recently.
+EVENT_SWEEP_MINUTES: Final = 60
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,20 @@ class BootstrapJob:
 
     request: BootstrapRequest
     from_event: bool = False
+    # The part of the caller's AssumeRole quota this invocation may use (a fan-out batch gets its share).
+    pacing_share: float = 1.0
+
+
+SweepOrigin: TypeAlias = Literal["direct", "timer", "event"]
+
+
+@dataclass(frozen=True)
+class SweepJob:
+    """Sweep the directory. Timer and event sweeps may fan out and continue themselves asynchronously; a direct
+    sweep stays in this invocation unless the deployment says otherwise, and returns its resume token."""
+
+    request: SweepRequest
+    origin: SweepOrigin = "direct"
 
 
 @dataclass(frozen=True)
@@ -56,7 +72,7 @@ class FailedJob:
     error: ErrorInfo
 
 
-Job: TypeAlias = BootstrapJob | IgnoredJob | InvalidJob | FailedJob
+Job: TypeAlias = BootstrapJob | SweepJob | IgnoredJob | InvalidJob | FailedJob
 
 
 def from_event(raw: bytes, *, request_id: str, own_account_id: str | None = None) -> Job:
@@ -83,7 +99,7 @@ def job_for(
         if isinstance(trigger, NewAccountEvents):
             return _new_account_job(trigger, request_id, own_account_id)
         if isinstance(trigger, TimerInvocation):
-            return IgnoredJob(SWEEP_NOT_BUILT)
+            return _timer_job(trigger, catalog)
         if isinstance(trigger, HttpInvocation):
             log.info(
                 "http request",
@@ -100,9 +116,35 @@ def job_for(
         # A request (direct or HTTP) is size-checked as it arrived, before its fields are.
         check_payload_size(trigger.size)
         payload = trigger.body_payload if isinstance(trigger, HttpInvocation) else trigger.payload
-        return BootstrapJob(parse_request(payload, catalog=catalog))
+        return request_job(payload, catalog=catalog)
     except InvalidRequest as exc:
         return InvalidJob(exc)
+
+
+def request_job(payload: Mapping[str, Any], *, catalog: Catalog | None = None, origin: SweepOrigin = "direct") -> Job:
+    """A request payload: a bootstrap by default, ``"action": "sweep"`` or a fan-out ``"sweep-batch"``."""
+    action = payload.get("action")
+    if action == ACTION:
+        sweep = parse_sweep_request(payload, catalog=catalog)
+        return SweepJob(sweep, "timer" if sweep.continues else origin)
+    if action == BATCH_ACTION:
+        batch = parse_sweep_batch(payload, catalog=catalog)
+        return BootstrapJob(batch.request, pacing_share=batch.share)
+    if action is not None:
+        raise InvalidRequest("action", "enum", f'must be "{ACTION}" or "{BATCH_ACTION}", or absent for a bootstrap')
+    return BootstrapJob(parse_request(payload, catalog=catalog))
+
+
+def _timer_job(trigger: TimerInvocation, catalog: Catalog | None) -> Job:
+    """The timer's payload is a sweep request (s.yaml); an empty payload sweeps everything."""
+    text = trigger.payload.strip()
+    try:
+        payload = safe_json.loads(text) if text else {"action": ACTION}
+    except ValueError as exc:
+        raise InvalidRequest("payload", "json", "the timer trigger's payload must be a JSON sweep request") from exc
+    if not isinstance(payload, dict) or payload.get("action") != ACTION:
+        raise InvalidRequest("payload", "sweep", 'the timer trigger\'s payload must be {"action": "sweep", ...}')
+    return SweepJob(parse_sweep_request(payload, catalog=catalog), "timer")
 
 
 def _new_account_job(trigger: NewAccountEvents, request_id: str, own_account_id: str | None) -> Job:
@@ -139,6 +181,11 @@ def _new_account_job(trigger: NewAccountEvents, request_id: str, own_account_id:
             },
         )
     if not accepted:
+        if any(i.code == "no-account-id" and _refusal_of_unnamed(i, own_account_id) is None for i in ignored):
+            # A new member joined but the record did not say which (where it sits is unconfirmed): sweep recent
+            # changes instead of ignoring it.
+            recent = parse_sweep_request({"action": ACTION, "changedWithinMinutes": EVENT_SWEEP_MINUTES})
+            return SweepJob(recent, "event")
         reasons = "; ".join(f"{i.event_name or i.event_id}: {i.reason}" for i in ignored)
         return IgnoredJob(reasons or "the delivery carried no event")
     # A new account almost surely lacks the roles: create first, read only on EntityAlreadyExists. The IDs were
@@ -156,12 +203,26 @@ RESOURCE_MANAGER_NAMES: Final = frozenset({"resourcemanager", "resourcedirectory
 def _refusal(account: NewAccount, own_account_id: str | None) -> IgnoredEvent | None:
     """Why an event naming a new account is not believed, or None. Acted on only if it comes from Resource
     Manager, was published on the function's own account's bus, and names another account."""
+    refusal = _origin_refusal(account.event_id, account.event_name, account.services, account.publisher, own_account_id)
+    if refusal is None and account.account_id == own_account_id:
+        return IgnoredEvent(
+            account.event_id, account.event_name, "own-account", "the event names the function's own account"
+        )
+    return refusal
 
+
+def _refusal_of_unnamed(event: IgnoredEvent, own_account_id: str | None) -> IgnoredEvent | None:
+    return _origin_refusal(event.event_id, event.event_name, event.services, event.publisher, own_account_id)
+
+
+def _origin_refusal(
+    event_id: str, event_name: str, services: tuple[str, ...], publisher: str | None, own_account_id: str | None
+) -> IgnoredEvent | None:
     def ignore(code: IgnoredCode, reason: str) -> IgnoredEvent:
-        return IgnoredEvent(account.event_id, account.event_name, code, reason)
+        return IgnoredEvent(event_id, event_name, code, reason)
 
-    foreign = sorted(set(account.services) - RESOURCE_MANAGER_NAMES)
-    if not account.services or foreign:
+    foreign = sorted(set(services) - RESOURCE_MANAGER_NAMES)
+    if not services or foreign:
         named = ", ".join(foreign) or "no service"
         return ignore("not-resource-manager", f"the event names {named}, not Resource Manager")
     if own_account_id is None:
@@ -169,11 +230,9 @@ def _refusal(account: NewAccount, own_account_id: str | None) -> IgnoredEvent | 
             "origin-unverified",
             "the function's own account is unknown (FC's context.account_id), so the event's origin cannot be checked",
         )
-    if account.publisher != own_account_id:
+    if publisher != own_account_id:
         return ignore(
-            "foreign-account" if account.publisher else "origin-unverified",
-            f"the event was published by account {account.publisher or '(unknown)'}, not the function's own",
+            "foreign-account" if publisher else "origin-unverified",
+            f"the event was published by account {publisher or '(unknown)'}, not the function's own",
         )
-    if account.account_id == own_account_id:
-        return ignore("own-account", "the event names the function's own account as the new member")
     return None

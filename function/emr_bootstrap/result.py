@@ -114,6 +114,20 @@ class AccountResult:
     def unreachable(cls, account_id: str, error: ErrorInfo, duration_ms: int) -> AccountResult:
         return cls(account_id, "failed", (), error, duration_ms)
 
+    @property
+    def quiet(self) -> bool:
+        """Succeeded with every role unchanged: nothing to report but the count."""
+        return self.status == "succeeded" and all(r.outcome == "unchanged" and not r.changes for r in self.roles)
+
+    @property
+    def needs_action(self) -> bool:
+        """Failed, not attempted, not ready yet, or holding a drifted role: somebody (or the next run) must act."""
+        if self.status in ("failed", "not-attempted"):
+            return True
+        if self.skip is not None and self.skip.code == "AccountNotReady":
+            return True
+        return any(r.outcome in ("drifted", "failed") for r in self.roles)
+
     @classmethod
     def skipped(cls, account_id: str, why: ErrorInfo, *, directory_status: str | None = None) -> AccountResult:
         return cls(account_id, "skipped", skip=why, directory_status=directory_status)
@@ -159,6 +173,12 @@ class Result:
     error: ErrorInfo | None = None
     # What the cloud calls cost: {"calls", "retries", "throttles", "pacedMs"}; None when not counted.
     cloud_calls: Mapping[str, int | float] | None = None
+    # Sweeps: list only the accounts that changed, failed, were skipped or still need action; count the rest.
+    compact: bool = False
+    # Sweeps: where a stopped sweep resumes ({"action": "sweep", "nextToken": ...}); None when it finished.
+    next_token: str | None = None
+    # Sweeps: {"listed", "selected", "pages", "batches"?: [{"requestId", "accounts"}]}.
+    sweep: Mapping[str, Any] | None = None
 
     @classmethod
     def of_accounts(
@@ -185,14 +205,23 @@ class Result:
         return summary
 
     def to_dict(self) -> dict[str, Any]:
+        listed = [a for a in self.accounts if not (self.compact and a.quiet)]
+        summary = self.summary()
+        if self.compact:
+            summary["unchangedNotListed"] = len(self.accounts) - len(listed)
+            summary["needsAction"] = sorted(a.account_id for a in self.accounts if a.needs_action)
         out: dict[str, Any] = {
             "schemaVersion": SCHEMA_VERSION,
             "status": self.status,
             "dryRun": self.dry_run,
             "requestId": self.request_id,
-            "accounts": [account.to_dict() for account in self.accounts],
-            "summary": self.summary(),
+            "accounts": [account.to_dict() for account in listed],
+            "summary": summary,
         }
+        if self.next_token is not None:
+            out["nextToken"] = self.next_token
+        if self.sweep is not None:
+            out["sweep"] = dict(self.sweep)
         if self.reason is not None:
             out["reason"] = self.reason
         if self.error is not None:

@@ -22,6 +22,7 @@ from emr_bootstrap.cloud import AttachedPolicy, RoleState
 from emr_bootstrap.errors import CloudError
 from emr_bootstrap.sdk_common import credential_client, openapi_config, retrier, to_cloud_error, translated
 from emr_bootstrap.sdk_directory import SdkDirectory
+from emr_bootstrap.sdk_fc import SdkDispatcher, dispatcher_endpoint
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -216,6 +217,7 @@ class SdkPorts:
     connector: SdkConnector
     directory: SdkDirectory
     stats: CallStats
+    dispatcher: SdkDispatcher | None
 
 
 def connect(
@@ -225,13 +227,23 @@ def connect(
     request_id: str = "",
     *,
     share: float = 1.0,
+    function: tuple[str | None, str | None, str | None] = (None, None, None),
 ) -> SdkPorts:
     """The SDK adapters for one invocation, sharing one credential, one pacer and one set of call counts.
-    ``share``: the part of the caller's AssumeRole quota this invocation may use (fan-out batches split it)."""
+    ``share``: the part of the caller's AssumeRole quota this invocation may use (fan-out batches split it).
+    ``function``: this function's (name, qualifier, region), for the async dispatcher; without a name, none."""
     credential = credential_client(credentials)
     paced = retrier(settings, share=share)
+    name, qualifier, region = function
+    endpoint = dispatcher_endpoint(settings, own_account_id, region)
+    dispatcher = None
+    if name and endpoint is not None:
+        dispatcher = SdkDispatcher(
+            settings, credential, paced, function_name=name, qualifier=qualifier, endpoint=endpoint
+        )
     return SdkPorts(
         SdkConnector(settings, credential, own_account_id, paced, request_id),
         SdkDirectory(settings, credential, paced),
         paced.stats,
+        dispatcher,
     )

@@ -33,6 +33,10 @@ ALLOWED_FOLDERS_VAR = "EMR_BOOTSTRAP_ALLOWED_FOLDERS"
 ACCOUNT_ALLOWLIST_VAR = "EMR_BOOTSTRAP_ACCOUNT_ALLOWLIST"
 ACCOUNT_DENYLIST_VAR = "EMR_BOOTSTRAP_ACCOUNT_DENYLIST"
 RATE_LIMITS_VAR = "EMR_BOOTSTRAP_RATE_LIMITS"
+FAN_OUT_VAR = "EMR_BOOTSTRAP_FANOUT"
+FAN_OUT_THRESHOLD_VAR = "EMR_BOOTSTRAP_FANOUT_THRESHOLD"
+FAN_OUT_BATCH_SIZE_VAR = "EMR_BOOTSTRAP_FANOUT_BATCH_SIZE"
+FC_ENDPOINT_VAR = "EMR_BOOTSTRAP_FC_ENDPOINT"
 
 # The real global endpoints (docs/alibaba-cloud.md §1.1, §3, §4).
 DEFAULT_RAM_ENDPOINT = "ram.aliyuncs.com"
@@ -93,6 +97,14 @@ def id_list(env: Mapping[str, str], variable: str, pattern: re.Pattern[str], wha
     return frozenset(items)
 
 
+def choice(env: Mapping[str, str], variable: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (any case); unset or blank -> the first."""
+    text = env.get(variable, "").strip().lower() or choices[0]
+    if text not in choices:
+        raise SettingsError(variable, text, f"must be one of {', '.join(choices)}")
+    return text
+
+
 def rate_limits(env: Mapping[str, str], variable: str) -> dict[str, float]:
     """``Action=rate,...`` (calls per second) over the published defaults; ``Action=0`` turns pacing off for it."""
     rates = dict(PUBLISHED_RATES)
@@ -148,6 +160,13 @@ class Settings:
     retry_backoff_ms: int = 200
     reconcile: ReconcileSettings = field(default_factory=ReconcileSettings)
     scope: Scope = field(default_factory=Scope)
+    # Sweeps: "auto" fans unattended sweeps (timer, event) of directories of fan_out_threshold members or more out
+    # to asynchronous invocations; "always" fans out every sweep; "never" keeps every sweep in one invocation.
+    fan_out_mode: str = "auto"
+    fan_out_threshold: int = 300
+    fan_out_batch_size: int = 100
+    # FC's endpoint for InvokeFunction; None: <account>.<region>.fc.aliyuncs.com.
+    fc_endpoint: Endpoint | None = None
     # Client-side pacing, calls per second per action (see emr_bootstrap.pacing).
     rate_limits: Mapping[str, float] = field(default_factory=lambda: dict(PUBLISHED_RATES))
     # Time kept free at the end of an invocation for the accounts already started; None: derived from the
@@ -179,6 +198,10 @@ class Settings:
             ),
             deadline_margin_override_s=margin,
             rate_limits=rate_limits(env, RATE_LIMITS_VAR),
+            fan_out_mode=choice(env, FAN_OUT_VAR, ("auto", "always", "never")),
+            fan_out_threshold=whole_number(env, FAN_OUT_THRESHOLD_VAR, cls.fan_out_threshold, 0),
+            fan_out_batch_size=whole_number(env, FAN_OUT_BATCH_SIZE_VAR, cls.fan_out_batch_size, 1, 5000),
+            fc_endpoint=parse_endpoint(FC_ENDPOINT_VAR, env[FC_ENDPOINT_VAR]) if env.get(FC_ENDPOINT_VAR) else None,
             scope=Scope(
                 include_management_account=boolean(env, INCLUDE_MANAGEMENT_VAR),
                 allowed_folders=id_list(env, ALLOWED_FOLDERS_VAR, _FOLDER_ID, "folder IDs (fd-... or r-...)"),

@@ -68,6 +68,9 @@ class IgnoredEvent:
     event_name: str
     code: IgnoredCode
     reason: str
+    # For "no-account-id": where the event came from (see NewAccount), so its origin can still be checked.
+    publisher: str | None = None
+    services: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -202,13 +202,6 @@ def test_unrelated_and_failed_actiontrail_events_are_ignored(emu: Emulator, fc: 
         assert emu.calls[mark:] == [], name
 
 
-def test_timer_trigger_says_the_sweep_is_not_built(fc: LocalFunctionCompute) -> None:
-    result = fc.invoke((EVENTS / "timer.json").read_bytes())
-
-    assert result["status"] == "ignored"
-    assert "sweep" in result["reason"]
-
-
 def test_http_handler_replies_with_the_result_as_json(emu: Emulator, fc: LocalFunctionCompute, member: str) -> None:
     envelope = json.loads((EVENTS / "http-invocation.json").read_text())
     envelope["body"] = json.dumps({"accountIds": [member], "dryRun": True})

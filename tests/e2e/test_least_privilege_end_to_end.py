@@ -33,11 +33,9 @@ def statement_granting(action: str) -> int:
     return index
 
 
-def test_the_shipped_policy_has_the_four_statements_these_tests_remove_one_by_one() -> None:
-    indexes = {
-        statement_granting(a)
-        for a in ("sts:AssumeRole", "resourcemanager:GetAccount", "ram:CreateRole", "ram:AttachPolicyToRole")
-    }
+def test_the_shipped_policy_has_the_five_statements_these_tests_remove_one_by_one() -> None:
+    actions = ("sts:AssumeRole", "resourcemanager:GetAccount", "ram:CreateRole", "ram:AttachPolicyToRole")
+    indexes = {statement_granting(a) for a in (*actions, "fc:InvokeFunction")}
     assert indexes == set(range(len(LocalFunctionCompute.shipped_policy()["Statement"])))
 
 
@@ -86,3 +84,15 @@ def test_without_the_system_policy_statement_the_management_account_role_gets_no
     role = roles_by_name(result, emu.management_account_id)["AliyunEMRManagedCostRole"]
     assert role["outcome"] == "failed" and role["error"]["code"] == "NoPermission"
     assert "AttachPolicyToRole" in role["error"]["message"]
+
+
+def test_without_fc_invoke_function_a_fanned_out_sweep_cannot_hand_out_its_batches(emu: Emulator) -> None:
+    member = emu.create_member_account("lp-fan-out")
+    env = {"EMR_BOOTSTRAP_FANOUT": "always", "EMR_BOOTSTRAP_ACCOUNT_ALLOWLIST": member}
+    statement = statement_granting("fc:InvokeFunction")
+    with LocalFunctionCompute(emu, policy=policy_without(statement), role_name="lp-4", extra_env=env) as fc:
+        result = fc.invoke({"action": "sweep"})
+
+    failed = {a["error"]["code"] for a in result["accounts"] if a["status"] == "failed"}
+    assert failed == {"AccessDenied"} and "batches" not in result["sweep"]
+    assert "fc:InvokeFunction" in result["accounts"][0]["error"]["hint"]

@@ -13,7 +13,7 @@ from emr_bootstrap.app import Application, Invocation
 from emr_bootstrap.cloud import Ports as CloudPorts
 from emr_bootstrap.errors import EventDeliveryFailed
 from emr_bootstrap.events import parse_trigger
-from emr_bootstrap.jobs import SWEEP_NOT_BUILT, BootstrapJob, IgnoredJob, InvalidJob, job_for
+from emr_bootstrap.jobs import BootstrapJob, IgnoredJob, InvalidJob, SweepJob, job_for
 from emr_bootstrap.request import BootstrapRequest
 
 from tests.function.fakes import FakeConnector, FakeDirectory
@@ -54,9 +54,18 @@ def test_a_new_account_event_becomes_a_typed_create_first_job_without_a_dict_rou
     assert job == BootstrapJob(BootstrapRequest(account_ids=(MEMBER,), strategy="create-first"), from_event=True)
 
 
-def test_timer_job_says_the_sweep_is_not_built() -> None:
+def test_a_timer_with_an_empty_payload_sweeps_everything_unattended() -> None:
     job = job_for(parse_trigger(json.dumps({"triggerTime": "t", "triggerName": "n", "payload": ""})), request_id="r")
-    assert job == IgnoredJob(SWEEP_NOT_BUILT)
+    assert isinstance(job, SweepJob) and job.origin == "timer"
+    assert job.request.changed_within_minutes is None and job.request.include is None
+
+
+def test_a_timer_payload_is_a_sweep_request() -> None:
+    payload = json.dumps({"action": "sweep", "changedWithinMinutes": 15})
+    job = job_for(
+        parse_trigger(json.dumps({"triggerTime": "t", "triggerName": "n", "payload": payload})), request_id="r"
+    )
+    assert isinstance(job, SweepJob) and job.request.changed_within_minutes == 15
 
 
 def test_an_oversize_request_is_an_invalid_job() -> None:

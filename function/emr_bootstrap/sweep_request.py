@@ -1,0 +1,191 @@
+"""A sweep request, validated into a typed :class:`SweepRequest`, and its opaque resume token.
+
+``{"action": "sweep", "folderIds": [...], "accountIds": [...], "excludeAccountIds": [...], "dryRun": true,
+"changedWithinMinutes": 10, "nextToken": "..."}`` plus the role-selecting fields of a bootstrap request
+(``emrVersion``, ``features``, ``roles``, ``customEcsRole``, ``drift``). Every filter here can only narrow the
+deployment's scope (``scope.py``), which is applied to every account whatever the request says.
+
+The token says where a stopped sweep resumes (page and offset in the directory's listing) and carries the sweep's
+options, so a resumed sweep selects exactly the same accounts. It is base64url JSON, checked field by field on the
+way back in: a forged one can name another position or narrower filters, never a wider scope.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Final
+
+from emr_bootstrap import safe_json
+from emr_bootstrap.errors import InvalidRequest
+from emr_bootstrap.request import BootstrapRequest, parse_request
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from emr_bootstrap.catalog import Catalog
+
+ACTION: Final = "sweep"
+MAX_IDS: Final = 1000
+MAX_WINDOW_MINUTES: Final = 7 * 24 * 60
+TOKEN_VERSION: Final = 1
+_ROLE_FIELDS: Final = ("emrVersion", "features", "roles", "customEcsRole", "dryRun", "drift")
+_SWEEP_FIELDS: Final = ("action", "folderIds", "accountIds", "excludeAccountIds", "changedWithinMinutes", "nextToken")
+_ACCOUNT_ID = re.compile(r"[0-9]{10,20}")
+_FOLDER_ID = re.compile(r"(fd|r)-[A-Za-z0-9]{1,64}")
+# Any valid account ID stands in while the role fields are validated by the bootstrap request's own rules.
+_PLACEHOLDER = "0000000000"
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a sweep is in the directory's listing: the page (from 1) and the offset in it."""
+
+    page: int = 1
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class SweepRequest:
+    # The roles to reconcile and how (account_ids is empty: the directory supplies the accounts).
+    template: BootstrapRequest
+    folder_ids: frozenset[str] | None = None
+    include: frozenset[str] | None = None
+    exclude: frozenset[str] = frozenset()
+    changed_within_minutes: int | None = None
+    start: Position = Position()
+    # Set in tokens of sweeps that continue themselves (timer and event sweeps): the resumed one continues too.
+    continues: bool = False
+
+    @property
+    def dry_run(self) -> bool:
+        return self.template.dry_run
+
+    def options(self) -> dict[str, Any]:
+        """The request as JSON, without the position: what a resume token carries."""
+        out: dict[str, Any] = {key: value for key, value in self._role_fields().items() if value is not None}
+        if self.folder_ids is not None:
+            out["folderIds"] = sorted(self.folder_ids)
+        if self.include is not None:
+            out["accountIds"] = sorted(self.include)
+        if self.exclude:
+            out["excludeAccountIds"] = sorted(self.exclude)
+        if self.changed_within_minutes is not None:
+            out["changedWithinMinutes"] = self.changed_within_minutes
+        return out
+
+    def _role_fields(self) -> dict[str, Any]:
+        t = self.template
+        return {
+            "emrVersion": str(t.emr_version) if t.emr_version else None,
+            "features": sorted(t.features) or None,
+            "roles": list(t.roles) if t.roles is not None else None,
+            "customEcsRole": t.custom_ecs_role,
+            "dryRun": t.dry_run or None,
+            "drift": "repair" if t.drift == "repair" else None,
+        }
+
+    def token(self, position: Position, *, continues: bool = False) -> str:
+        document = {
+            "v": TOKEN_VERSION,
+            "page": position.page,
+            "offset": position.offset,
+            "options": self.options(),
+            "continues": continues,
+        }
+        text = json.dumps(document, separators=(",", ":"), sort_keys=True)
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def parse_sweep_request(payload: Mapping[str, Any], *, catalog: Catalog | None = None) -> SweepRequest:
+    """Validate a sweep request; raise :class:`InvalidRequest` naming the field and the rule."""
+    unknown = [str(key) for key in payload if key not in _ROLE_FIELDS + _SWEEP_FIELDS]
+    if unknown:
+        name = unknown[0] if len(unknown[0]) <= 40 else unknown[0][:37] + "..."
+        known = [*_SWEEP_FIELDS, *_ROLE_FIELDS]
+        raise InvalidRequest(name, "unknown-field", f"unknown field; known fields are {known}")
+    if payload.get("action") != ACTION:
+        raise InvalidRequest("action", "enum", f'must be "{ACTION}"')
+    token = payload.get("nextToken")
+    if token is not None:
+        others = [key for key in payload if key not in ("action", "nextToken") and payload[key] is not None]
+        if others:
+            raise InvalidRequest(others[0], "token-options", "a resumed sweep takes its options from nextToken only")
+        options, position, continues = _decode_token(token)
+        resumed = parse_sweep_request({"action": ACTION, **options}, catalog=catalog)
+        return replace(resumed, start=position, continues=continues)
+    role_part = {key: payload[key] for key in _ROLE_FIELDS if key in payload}
+    template = replace(parse_request({**role_part, "accountIds": [_PLACEHOLDER]}, catalog=catalog), account_ids=())
+    window = payload.get("changedWithinMinutes")
+    if window is not None and (
+        not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= MAX_WINDOW_MINUTES
+    ):
+        raise InvalidRequest("changedWithinMinutes", "range", f"must be a whole number from 1 to {MAX_WINDOW_MINUTES}")
+    return SweepRequest(
+        template=template,
+        folder_ids=_ids(payload, "folderIds", _FOLDER_ID, "a folder ID (fd-... or r-...)"),
+        include=_ids(payload, "accountIds", _ACCOUNT_ID, "an account ID of 10-20 digits"),
+        exclude=_ids(payload, "excludeAccountIds", _ACCOUNT_ID, "an account ID of 10-20 digits") or frozenset(),
+        changed_within_minutes=window,
+    )
+
+
+def _ids(payload: Mapping[str, Any], field: str, pattern: re.Pattern[str], what: str) -> frozenset[str] | None:
+    value = payload.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value or len(value) > MAX_IDS:
+        raise InvalidRequest(field, "type", f"must be a non-empty array of at most {MAX_IDS} strings")
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or not pattern.fullmatch(item):
+            raise InvalidRequest(f"{field}[{index}]", "format", f"must be {what}")
+    return frozenset(value)
+
+
+def _decode_token(token: Any) -> tuple[dict[str, Any], Position, bool]:
+    def bad(why: str) -> InvalidRequest:
+        return InvalidRequest("nextToken", "token", f"is not a token this function issued ({why})")
+
+    if not isinstance(token, str) or not 1 <= len(token) <= 60_000:
+        raise bad("not a string of a sensible size")
+    try:
+        document = safe_json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("utf-8"))
+    except (binascii.Error, ValueError) as exc:  # UnicodeDecodeError, JSONDecodeError and JsonRejected too
+        raise bad("not base64url JSON") from exc
+    if not isinstance(document, dict) or document.get("v") != TOKEN_VERSION:
+        raise bad("unknown version")
+    page, offset, options = document.get("page"), document.get("offset"), document.get("options")
+    for value in (page, offset):
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 1_000_000:
+            raise bad("bad position")
+    if not isinstance(page, int) or page < 1 or not isinstance(options, dict):
+        raise bad("bad position or options")
+    if "nextToken" in options or "action" in options:
+        raise bad("nested token")
+    continues = document.get("continues", False)
+    if not isinstance(continues, bool):
+        raise bad("bad continuation flag")
+    assert isinstance(offset, int)
+    return options, Position(page, offset), continues
+
+
+@dataclass(frozen=True)
+class SweepBatch:
+    """One fan-out batch: the accounts a sweep handed to this invocation, and its share of the caller's quota."""
+
+    request: BootstrapRequest
+    share: float
+
+
+def parse_sweep_batch(payload: Mapping[str, Any], *, catalog: Catalog | None = None) -> SweepBatch:
+    """``{"action": "sweep-batch", "accountIds": [...], "share": 0.1, <role fields>}``. The accounts are checked
+    again by the core like any request's: a forged batch gains nothing a request could not."""
+    share = payload.get("share", 1.0)
+    if not isinstance(share, (int, float)) or isinstance(share, bool) or not 0 < share <= 1:
+        raise InvalidRequest("share", "range", "must be a number above 0 and at most 1")
+    request_part = {key: value for key, value in payload.items() if key not in ("action", "share")}
+    request = parse_request(request_part, catalog=catalog)
+    return SweepBatch(replace(request, strategy="read-first"), float(share))
