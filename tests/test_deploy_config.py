@@ -196,11 +196,25 @@ def test_http_function_has_only_the_http_trigger_and_event_function_only_eventbr
     # One trigger kind per function: HTTP-wrapped API calls must never reach the event handler
     # (docs/function-compute.md §2.2).
     assert [t["triggerType"] for t in props_of("emr_bootstrap_http")["triggers"]] == ["http"]
-    assert [t["triggerType"] for t in props_of("emr_bootstrap_event")["triggers"]] == ["eventbridge"]
+    assert sorted(t["triggerType"] for t in props_of("emr_bootstrap_event")["triggers"]) == [
+        "eventbridge",
+        "timer",
+        "timer",
+    ]
 
 
-def test_no_enabled_timer_trigger_while_the_sweep_is_not_built() -> None:
-    assert [t for t in triggers("timer") if t["triggerConfig"].get("enable")] == []
+def test_the_two_timers_sweep_recent_changes_often_and_everything_daily() -> None:
+    from emr_bootstrap.jobs import SweepJob, job_for
+    from emr_bootstrap.triggers import TimerInvocation
+
+    windows = []
+    for trigger in triggers("timer"):
+        config = trigger["triggerConfig"]
+        assert config["enable"] is True
+        job = job_for(TimerInvocation(trigger["triggerName"], "t", config["payload"]), request_id="r")
+        assert isinstance(job, SweepJob) and job.origin == "timer"
+        windows.append(job.request.changed_within_minutes)
+    assert sorted(windows, key=str) == [10, None]
 
 
 def test_eventbridge_trigger_sets_only_what_the_fc3_default_bus_example_sets() -> None:

@@ -49,6 +49,8 @@ EXPECTED: dict[str, tuple[type, tuple[str, ...], tuple[str, ...]]] = {
     "direct-invocation.json": (DirectInvocation, (NEW,), ()),
     "direct-dry-run.json": (DirectInvocation, (MGMT, NEW), ()),
     "timer.json": (TimerInvocation, (), ()),
+    "timer-daily.json": (TimerInvocation, (), ()),
+    "direct-sweep.json": (DirectInvocation, (), ()),
     "http-invocation.json": (HttpInvocation, (NEW,), ()),
     "http-invocation-base64.json": (HttpInvocation, (NEW,), ()),
     "invalid-not-json.txt": (EventNotJson, (), ()),
@@ -95,7 +97,7 @@ def test_sample_parses_to_its_trigger_type_and_accounts(name: str) -> None:
         assert trigger.account_ids == ids
         assert tuple(i.code for i in trigger.ignored) == ignored_codes
     elif isinstance(trigger, DirectInvocation):
-        assert tuple(trigger.payload["accountIds"]) == ids
+        assert tuple(trigger.payload.get("accountIds", ())) == ids
     elif isinstance(trigger, HttpInvocation):
         assert tuple(trigger.body_payload["accountIds"]) == ids
 
@@ -336,7 +338,9 @@ def test_http_reply_sends_a_string_as_text() -> None:
 # ---------------------------------------------------------------------------------------------- timer / direct
 def test_timer_event_keeps_name_time_and_payload_verbatim() -> None:
     trigger = parse_trigger(sample("timer.json"))
-    assert trigger == TimerInvocation("sweep", "2026-05-28T02:00:00Z", '{"dryRun": true}')
+    assert trigger == TimerInvocation(
+        "sweep-recent-changes", "2026-05-28T02:00:00Z", '{"action": "sweep", "changedWithinMinutes": 10}'
+    )
 
 
 def test_timer_event_without_payload_has_an_empty_payload() -> None:
