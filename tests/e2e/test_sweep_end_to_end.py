@@ -178,3 +178,26 @@ def test_two_sweeps_and_an_event_at_once_all_succeed_and_write_each_role_once(wo
 
     assert [r["status"] for r in runs] == ["succeeded"] * 3
     assert creates_per_account(world) == dict.fromkeys(members, len(DEFAULT_ROLES))
+
+
+def test_a_sweep_of_two_hundred_accounts_converges_exactly_under_quotas_and_faults(
+    world: Emulator, inspect: Inspector
+) -> None:
+    members = world.create_member_accounts(200)
+    world.faults.seed(2026)
+    world.faults.enable_quotas()
+    world.faults.set(None, throttle_rate=0.05, error_rate=0.03, drop_rate=0.02, lost_response_rate=0.02)
+    env = {"EMR_BOOTSTRAP_MAX_ATTEMPTS": "12", "EMR_BOOTSTRAP_RETRY_BACKOFF_MS": "1"}
+    with LocalFunctionCompute(world, extra_env=env) as fc:
+        first = fc.invoke({"action": "sweep"})
+        world.faults.clear()
+        second = fc.invoke({"action": "sweep"})
+
+    assert first["status"] == "succeeded", first["summary"]
+    calls = first["summary"]["cloudCalls"]
+    assert calls["retries"] > 0 and calls["throttles"] > 0  # the faults fired, and were absorbed
+    assert second["summary"]["unchangedNotListed"] == len(members)
+    for member in members[::20]:
+        for name, policy in DEFAULT_ROLES.items():
+            assert inspect.policies(member, name) == [(policy, "System")]
+    assert creates_per_account(world) == dict.fromkeys(members, len(DEFAULT_ROLES))
