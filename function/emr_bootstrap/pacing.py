@@ -14,7 +14,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from emr_bootstrap import codes
 from emr_bootstrap.errors import CloudError
@@ -86,22 +86,29 @@ class CallStats:
     retries: int = 0
     throttles: int = 0
     paced_s: float = 0.0
+    by_action: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def add(self, *, calls: int = 0, retries: int = 0, throttles: int = 0, paced_s: float = 0.0) -> None:
+    def add(
+        self, *, action: str = "", calls: int = 0, retries: int = 0, throttles: int = 0, paced_s: float = 0.0
+    ) -> None:
         with self._lock:
             self.calls += calls
             self.retries += retries
             self.throttles += throttles
             self.paced_s += paced_s
+            if calls and action:
+                self.by_action[action] = self.by_action.get(action, 0) + calls
 
-    def to_dict(self) -> dict[str, float | int]:
-        return {
-            "calls": self.calls,
-            "retries": self.retries,
-            "throttles": self.throttles,
-            "pacedMs": round(self.paced_s * 1000),
-        }
+    def to_dict(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "calls": self.calls,
+                "retries": self.retries,
+                "throttles": self.throttles,
+                "pacedMs": round(self.paced_s * 1000),
+                "byAction": dict(sorted(self.by_action.items())),
+            }
 
 
 class Retrier:
@@ -128,7 +135,7 @@ class Retrier:
     def call(self, action: str, account_id: str, fn: Callable[[], T]) -> T:
         attempt = 1
         while True:
-            self.stats.add(calls=1, paced_s=self.pacer.wait(action, account_id))
+            self.stats.add(action=action, calls=1, paced_s=self.pacer.wait(action, account_id))
             try:
                 return fn()
             except CloudError as exc:

@@ -172,7 +172,7 @@ class Result:
     # What was wrong with the request (status "invalid").
     error: ErrorInfo | None = None
     # What the cloud calls cost: {"calls", "retries", "throttles", "pacedMs"}; None when not counted.
-    cloud_calls: Mapping[str, int | float] | None = None
+    cloud_calls: Mapping[str, Any] | None = None
     # Sweeps: list only the accounts that changed, failed, were skipped or still need action; count the rest.
     compact: bool = False
     # Sweeps: where a stopped sweep resumes ({"action": "sweep", "nextToken": ...}); None when it finished.

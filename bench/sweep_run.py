@@ -1,0 +1,52 @@
+"""One sweep by the function's own handler, in a process of its own: wall time, calls, peak RSS and CPU.
+
+Run by ``bench.sweep`` with the function's credentials and endpoints in the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "function"))
+
+
+def main() -> int:
+    import index
+
+    context = SimpleNamespace(
+        request_id=str(uuid.uuid4()),
+        credentials=None,
+        account_id=os.environ["FC_ACCOUNT_ID"],
+        region="cn-hangzhou",
+        function=SimpleNamespace(name="emr-bootstrap-event", timeout=600),
+    )
+    cpu_before = time.process_time()
+    start = time.perf_counter()
+    result = json.loads(index.handler(json.dumps({"action": "sweep"}).encode(), context))
+    wall = time.perf_counter() - start
+    calls = result["summary"].get("cloudCalls", {})
+    statuses = result["summary"]["accountStatus"]
+    figures = {
+        "wall_s": round(wall, 2),
+        "status": result["status"],
+        "calls": calls.get("calls", 0),
+        "throttles": calls.get("throttles", 0),
+        "retries": calls.get("retries", 0),
+        "assume_roles": calls.get("byAction", {}).get("AssumeRole", 0),
+        "failures": statuses["failed"] + statuses["not-attempted"],
+        "cpu_s": round(time.process_time() - cpu_before, 2),
+        "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+    print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
