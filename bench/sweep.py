@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import subprocess
 import sys
 import tempfile
@@ -80,16 +81,32 @@ def measure(accounts: int, latency_ms: float, baseline: bool) -> dict[str, Any]:
             "api_calls_per_account_fresh": round(fresh["calls"] / accounts, 2),
             "api_calls_per_account_done": round(done["calls"] / accounts, 2),
             "assume_role_quota_share": round(fresh["assume_roles"] / (fresh["wall_s"] * ASSUME_ROLE_QUOTA_PER_S), 2),
+            "done_assume_role_quota_share": round(done["assume_roles"] / (done["wall_s"] * ASSUME_ROLE_QUOTA_PER_S), 2),
             "throttles": fresh["throttles"] + done["throttles"],
             "failures": fresh["failures"] + done["failures"],
             "cpu_ms_per_account": round(fresh["cpu_s"] * 1000 / accounts, 2),
             "rss_mb": max(fresh["rss_mb"], done["rss_mb"]),
         },
         "memory": {"rss_mb_sweep": max(fresh["rss_mb"], done["rss_mb"])},
+        "machine": machine(),
     }
     if naive is not None:
         figures["baseline_sequential"] = {"sweep_1000_wall_s": naive["wall_s"], "api_calls": naive["calls"]}
     return figures
+
+
+def machine() -> str:
+    model = next(
+        (line.split(":", 1)[1].strip() for line in _cpuinfo() if line.startswith("model name")), platform.machine()
+    )
+    return f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}, {platform.system()}"
+
+
+def _cpuinfo() -> list[str]:
+    try:
+        return Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return []
 
 
 def merge_into_results(figures: dict[str, Any]) -> None:
