@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 # Each module prints one JSON object; running them as separate processes keeps their imports apart.
-BENCHMARKS = ("bench.cold_import", "bench.emulator_bench", "bench.handler_bench", "bench.sweep")
+BENCHMARKS = ("bench.cold_import", "bench.emulator_bench", "bench.handler_bench", "bench.latency", "bench.sweep")
 
 
 def main() -> int:
