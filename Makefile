@@ -10,7 +10,7 @@ BOOT   := $(VENV)/.bootstrapped
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS    := never
 
-.PHONY: demo test lockcheck lint typecheck unit package bench lock clean
+.PHONY: demo test lockcheck lint typecheck unit package bench lock audit clean
 
 # pip and uv at the locked versions, hash-checked, into a plain venv.
 $(BOOT): requirements/bootstrap.txt
@@ -56,6 +56,10 @@ bench: $(STAMP)
 # `make lock ARGS=--upgrade` moves everything to the newest allowed; ARGS='--upgrade-package NAME' one package.
 lock: $(BOOT)
 	$(PY) scripts/lock.py update $(ARGS)
+
+# Known vulnerabilities in the locked runtime set (needs PyPI's JSON API; not part of `make test`).
+audit: $(STAMP)
+	$(PY) -m scripts.audit
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache
