@@ -145,10 +145,14 @@ def test_every_distribution_in_the_package_has_its_locked_version(built: Built) 
 
 def test_sbom_beside_the_package_lists_exactly_its_distributions(built: Built) -> None:
     sbom = json.loads(package.sbom_path(built.folder).read_text())
-    assert sbom["bomFormat"] == "CycloneDX"
+    assert (sbom["bomFormat"], sbom["specVersion"]) == ("CycloneDX", "1.6")
+    assert "serialNumber" not in sbom and "timestamp" not in sbom["metadata"]  # reproducible
     assert sbom["metadata"]["component"]["name"] == "emr-bootstrap"
     listed = {canonicalize_name(c["name"]): c["version"] for c in sbom["components"]}
     assert listed == package.installed_versions(built.folder)
+    for component in sbom["components"]:
+        assert component["type"] == "library"
+        assert component["purl"] == f"pkg:pypi/{canonicalize_name(component['name'])}@{component['version']}"
 
 
 def write_dist_info(folder: Path, name: str, version: str) -> None:
