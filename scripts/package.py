@@ -24,6 +24,7 @@ a CycloneDX SBOM of the folder is written beside it (``build/package.cdx.json``,
 from __future__ import annotations
 
 import argparse
+import csv
 import hashlib
 import importlib
 import os
@@ -238,6 +239,22 @@ def install_dependencies(
         )
     # Console scripts of dependencies are useless in FC.
     shutil.rmtree(output / "bin", ignore_errors=True)
+    drop_missing_from_records(output)
+
+
+def drop_missing_from_records(output: Path) -> None:
+    """Remove RECORD rows of files that are not in ``output``: the console scripts pip wrote (``../../bin/idna``),
+    whose hashes depend on the building interpreter's path, so the folder is the same wherever it is built."""
+    for record in output.glob("*.dist-info/RECORD"):
+        lines = record.read_text(encoding="utf-8").splitlines(keepends=True)
+        kept = []
+        for line in lines:
+            path = next(csv.reader([line]), [""])[0]
+            target = (output / path).resolve()
+            if output in target.parents and target.is_file():
+                kept.append(line)
+        if kept != lines:
+            record.write_text("".join(kept), encoding="utf-8")
 
 
 def sbom_path(output: Path) -> Path:

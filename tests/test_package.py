@@ -135,6 +135,22 @@ def test_package_holds_the_function_code_and_data_but_no_tests_or_caches(built: 
     assert not (folder / "bin").exists()
 
 
+def test_records_list_only_files_in_the_package(built: Built) -> None:
+    # pip's RECORD rows for the deleted console scripts (../../bin/idna) hashed the building venv's path.
+    rows = [line.split(",")[0] for r in built.folder.glob("*.dist-info/RECORD") for line in r.read_text().splitlines()]
+    assert rows and [row for row in rows if not (built.folder / row).is_file()] == []
+
+
+def test_drop_missing_from_records_keeps_only_files_inside_the_folder(tmp_path: Path) -> None:
+    info = tmp_path / "x-1.dist-info"
+    info.mkdir()
+    (tmp_path / "x.py").write_text("")
+    record = info / "RECORD"
+    record.write_text("../../bin/x,sha256=abc,10\nx.py,sha256=def,0\nx-1.dist-info/RECORD,,\nbin/gone,,\n")
+    package.drop_missing_from_records(tmp_path.resolve())
+    assert record.read_text() == "x.py,sha256=def,0\nx-1.dist-info/RECORD,,\n"
+
+
 def test_every_distribution_in_the_package_has_its_locked_version(built: Built) -> None:
     installed = package.installed_versions(built.folder)
     assert package.version_mismatches(installed, locked_for(built.version)) == []
