@@ -9,6 +9,8 @@ BOOT   := $(VENV)/.bootstrapped
 # uv builds and syncs this venv (not one of its own choosing), with this interpreter, never a downloaded one.
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS    := never
+# TLS roots from the system store, as pip's: a CA that a proxy needs, installed there, is trusted without SSL_CERT_FILE.
+export UV_SYSTEM_CERTS        ?= true
 
 .PHONY: demo test lockcheck lint typecheck unit package bench lock audit clean
 
