@@ -1,21 +1,38 @@
 # The README's two commands are `make demo` and `make test`; both create .venv when it is missing.
+# Every target installs from the lock (uv.lock + requirements/, see scripts/lock.py); only `make lock` resolves.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
+UV     := $(VENV)/bin/uv
 STAMP  := $(VENV)/.installed
+BOOT   := $(VENV)/.bootstrapped
+# uv builds and syncs this venv (not one of its own choosing), with this interpreter, never a downloaded one.
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+export UV_PYTHON_DOWNLOADS    := never
+# TLS roots from the system store, as pip's: a CA that a proxy needs, installed there, is trusted without SSL_CERT_FILE.
+export UV_SYSTEM_CERTS        ?= true
 
-.PHONY: demo test lint typecheck unit package bench clean
+.PHONY: demo test lockcheck lint typecheck unit package bench lock audit clean
 
-$(STAMP): pyproject.toml
+# pip and uv at the locked versions, hash-checked, into a plain venv.
+$(BOOT): requirements/bootstrap.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/bootstrap.txt
+	touch $(BOOT)
+
+# Exactly the locked dev set and the project, editable. No resolution: --frozen installs uv.lock as it is (hashes
+# checked) and removes whatever is not in it; pyproject.toml changes reach the venv only through `make lock`.
+$(STAMP): $(BOOT) pyproject.toml uv.lock
+	$(UV) sync --quiet --frozen --extra dev --group bootstrap
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(PY) scripts/demo.py
 
-test: lint typecheck unit
+test: lockcheck lint typecheck unit
+
+lockcheck: $(STAMP)
+	$(PY) scripts/lock.py check
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -24,14 +41,27 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+# pytest-randomly runs the tests in a random order, with a new seed each run (printed first); to repeat an order:
+# make unit SEED=<seed>.
 unit: $(STAMP)
-	$(PY) -m pytest -q
+	@seed=$${SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; \
+	echo "$(PY) -m pytest -q --randomly-seed=$$seed  # random order; repeat it: make unit SEED=$$seed"; \
+	$(PY) -m pytest -q --randomly-seed=$$seed
 
 package: $(STAMP)
 	$(PY) scripts/package.py
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# Re-resolve on purpose: `make lock` after editing dependencies in pyproject.toml (keeps the other pins);
+# `make lock ARGS=--upgrade` moves everything to the newest allowed; ARGS='--upgrade-package NAME' one package.
+lock: $(BOOT)
+	$(PY) scripts/lock.py update $(ARGS)
+
+# Known vulnerabilities in the locked runtime set (needs PyPI's JSON API; not part of `make test`).
+audit: $(STAMP)
+	$(PY) -m scripts.audit
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache

@@ -160,7 +160,10 @@ def test_bad_session_policies_are_rejected(emulator: Emulator, member: str, oper
     sdk.expect_error(partial(assume, emulator, operator, access_role_arn(member), policy=policy_text), 400, code)
 
 
-def test_assumed_role_can_chain_into_a_role_that_trusts_its_account(emulator: Emulator, member: str, operator) -> None:
+def test_assumed_role_can_chain_into_a_role_that_trusts_its_account(emulator: Emulator, operator) -> None:
+    # An account of its own: a role created in the module's shared `member` would show up in the other tests'
+    # ListRoles whenever this one runs first (pytest-randomly).
+    member = emulator.create_member_account("sts-chain-member")
     creds = assume(emulator, operator, access_role_arn(member)).body.credentials
     target = emulator.create_role(member, "Chained", trust_for_account(member), ["AliyunRAMReadOnlyAccess"])
     chained = sdk.sts(emulator, (creds.access_key_id, creds.access_key_secret), creds.security_token)
