@@ -7,10 +7,6 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Final
 
-from alibabacloud_fc20230330 import models as fc_models
-from alibabacloud_fc20230330.client import Client as FcClient
-from darabonba.runtime import RuntimeOptions
-
 from emr_bootstrap import codes
 from emr_bootstrap.errors import CloudError
 from emr_bootstrap.sdk_common import openapi_config, translated
@@ -20,6 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from alibabacloud_credentials.client import Client as CredentialClient
+    from alibabacloud_fc20230330.client import Client as FcClient
 
     from emr_bootstrap.pacing import Retrier
     from emr_bootstrap.settings import Settings
@@ -38,7 +35,8 @@ class SdkDispatcher:
         qualifier: str | None,
         endpoint: Endpoint,
     ) -> None:
-        self._client = FcClient(openapi_config(settings, endpoint, credential))
+        self._config = openapi_config(settings, endpoint, credential)
+        self._client: FcClient | None = None
         self._retrier = retrier
         self.function_name = function_name
         self.qualifier = qualifier
@@ -47,11 +45,19 @@ class SdkDispatcher:
         body = json.dumps(payload, separators=(",", ":")).encode()
         if len(body) > ASYNC_PAYLOAD_LIMIT:
             raise CloudError(codes.INVALID_REQUEST, f"async payload of {len(body)} bytes exceeds 128 KB")
+        # The FC SDK is imported on the first dispatch only: most invocations never fan out (cold-start budget).
+        from alibabacloud_fc20230330 import models as fc_models
+        from alibabacloud_fc20230330.client import Client as FcClient
+        from darabonba.runtime import RuntimeOptions
+
+        if self._client is None:
+            self._client = FcClient(self._config)
+        client = self._client
         request = fc_models.InvokeFunctionRequest(body=body, qualifier=self.qualifier)
         headers = fc_models.InvokeFunctionHeaders(x_fc_invocation_type="Async")
 
-        def invoke() -> fc_models.InvokeFunctionResponse:
-            return self._client.invoke_function_with_options(self.function_name, request, headers, RuntimeOptions())
+        def invoke() -> Any:
+            return client.invoke_function_with_options(self.function_name, request, headers, RuntimeOptions())
 
         response = self._retrier.call("InvokeFunction", "caller", translated(invoke))
         response_headers = {k.lower(): v for k, v in (response.headers or {}).items()}
