@@ -82,11 +82,25 @@ def leak_watch() -> Iterator[LeakWatch]:
     assert watch.leaks() == [], "secrets issued by the emulator appear in the function's logs or replies"
 
 
+# What the function must never do, in any account, in any test: it only ever adds.
+NEVER = frozenset({"DeleteRole", "DetachPolicyFromRole", "DeletePolicy", "DeletePolicyVersion", "DeleteUser"})
+
+
+def function_calls_that_remove(emulator: Emulator) -> list[str]:
+    """Removing calls made by the function: its own role's sessions, or the member sessions it opened."""
+    return [
+        f"{c.action} in {c.account_id}"
+        for c in emulator.calls
+        if c.action in NEVER and c.caller_arn and ("emr-bootstrap" in c.caller_arn or "lp-" in c.caller_arn)
+    ]
+
+
 @pytest.fixture(scope="module")
 def emu(leak_watch: LeakWatch) -> Iterator[Emulator]:
     with Emulator() as emulator:
         yield emulator
         leak_watch.secrets |= emulator.issued_secrets()
+        assert function_calls_that_remove(emulator) == [], "the function deleted or detached something"
 
 
 @pytest.fixture(scope="module")

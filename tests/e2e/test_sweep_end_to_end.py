@@ -12,7 +12,7 @@ import pytest
 
 from emulator.local_fc import LocalFunctionCompute
 from emulator.testing import Emulator
-from tests.e2e.conftest import DEFAULT_ROLES, EVENTS, Inspector
+from tests.e2e.conftest import DEFAULT_ROLES, EVENTS, Inspector, function_calls_that_remove
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -25,6 +25,7 @@ def world(leak_watch: LeakWatch) -> Iterator[Emulator]:
     with Emulator() as emulator:
         yield emulator
         leak_watch.secrets |= emulator.issued_secrets()
+        assert function_calls_that_remove(emulator) == []
 
 
 @pytest.fixture
