@@ -12,6 +12,7 @@ from index import EventDeliveryFailed
 
 from emulator.local_fc import LocalFunctionCompute
 from tests.e2e.conftest import DEFAULT_ROLES, roles_by_name, sample_event, writes_in
+from tests.e2e.virtual_time import virtual_time
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -19,10 +20,12 @@ if TYPE_CHECKING:
     from emulator.core.calllog import CallRecord
     from emulator.testing import Emulator
     from tests.e2e.conftest import Inspector
+    from tests.e2e.virtual_time import VirtualTime
 
 CATALOG = load_catalog()
 CREATE_RESOURCE_ACCOUNT = "actiontrail-create-resource-account.json"
 FAST_RETRIES = {"EMR_BOOTSTRAP_RETRY_BACKOFF_MS": "1"}
+__all__ = ["virtual_time"]  # the fixture, used by name
 
 
 @pytest.fixture
@@ -199,11 +202,12 @@ def test_server_errors_on_attach_make_fc_deliver_the_event_again_and_the_redeliv
 
 
 def test_writes_not_visible_in_time_make_fc_deliver_the_event_again(
-    emu: Emulator, faults: Emulator, member: str
+    emu: Emulator, faults: Emulator, member: str, virtual_time: VirtualTime
 ) -> None:
     event = sample_event(CREATE_RESOURCE_ACCOUNT, member, emu.management_account_id)
     emu.faults.set("CreateRole", consistency_delay_ms=60_000)
-    with LocalFunctionCompute(emu, extra_env={"EMR_BOOTSTRAP_PROPAGATION_TIMEOUT_S": "0.05"}) as fc:
+    with LocalFunctionCompute(emu, extra_env={"EMR_BOOTSTRAP_PROPAGATION_TIMEOUT_S": "0.5"}) as fc:
         failed = raised_result(fc, event)
 
+    assert virtual_time.sleeps, "the function must have polled before giving up"
     assert role_codes(failed, member) == dict.fromkeys(DEFAULT_ROLES, "PropagationTimeout")
