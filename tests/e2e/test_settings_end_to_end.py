@@ -177,9 +177,9 @@ def run_with_timeouts(
 def test_a_response_slower_than_the_read_timeout_ends_in_endpoint_unreachable_after_every_attempt(
     emu: Emulator, faults: Emulator, member: str
 ) -> None:
-    emu.faults.set("GetAccount", latency_ms=60)
+    emu.faults.set("GetAccount", latency_ms=30)  # six times the read timeout below
     with LocalFunctionCompute(emu) as fc:
-        account = run_with_timeouts(fc, member, FAST_RETRIES, read_ms=10)
+        account = run_with_timeouts(fc, member, FAST_RETRIES, read_ms=5)
 
     assert account.status == "failed" and account.error is not None
     assert account.error.code == "EndpointUnreachable"
@@ -187,7 +187,7 @@ def test_a_response_slower_than_the_read_timeout_ends_in_endpoint_unreachable_af
     # Both attempts reached the emulator; it logs each once its latency has passed.
     deadline = time.monotonic() + WAIT_S
     while len(get_accounts_for(emu, member)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.005)
+        time.sleep(0.001)
     assert len(get_accounts_for(emu, member)) == 2
 
 

@@ -165,7 +165,7 @@ def test_lost_response_fault_never_hides_an_error(emulator: Emulator) -> None:
 
 
 def test_latency_longer_than_the_client_timeout_makes_the_call_time_out(emulator: Emulator) -> None:
-    emulator.faults.set("ListRoles", latency_ms=250)
+    emulator.faults.set("ListRoles", latency_ms=100)  # well above the client timeout below
     access_key_id, secret = emulator.root_key
     impatient = RamClient(
         Config(
@@ -173,7 +173,7 @@ def test_latency_longer_than_the_client_timeout_makes_the_call_time_out(emulator
             access_key_secret=secret,
             endpoint=emulator.host,
             protocol="http",
-            read_timeout=20,
+            read_timeout=40,
         )
     )
     with pytest.raises(UnretryableException):
