@@ -160,7 +160,9 @@ def test_bad_session_policies_are_rejected(emulator: Emulator, member: str, oper
     sdk.expect_error(partial(assume, emulator, operator, access_role_arn(member), policy=policy_text), 400, code)
 
 
-def test_assumed_role_can_chain_into_a_role_that_trusts_its_account(emulator: Emulator, member: str, operator) -> None:
+def test_assumed_role_can_chain_into_a_role_that_trusts_its_account(emulator: Emulator, operator) -> None:
+    # An account of its own: the module's `member` must keep only its access role (listed by another test).
+    member = emulator.create_member_account("sts-chain")
     creds = assume(emulator, operator, access_role_arn(member)).body.credentials
     target = emulator.create_role(member, "Chained", trust_for_account(member), ["AliyunRAMReadOnlyAccess"])
     chained = sdk.sts(emulator, (creds.access_key_id, creds.access_key_secret), creds.security_token)
