@@ -58,9 +58,15 @@ def test_fifty_concurrent_runs_leave_one_role_per_name_attached_once_and_all_suc
     results: list[Result] = []
     lock = threading.Lock()
 
+    # The clock is shared, so while one run is descheduled between a read and its timeout check, the others' sleeps
+    # move the clock on: with a 5 s propagation timeout a run occasionally timed out (about 1 in 40). Each wait
+    # ends at the first read after the run's own sleeps pass the 0.5 s lag (0.1 + 0.2 + 0.4), so the clock can
+    # move at most 250 role runs x 3 waits x 0.7 s = 525 s in all: a 1000 s timeout can never be reached.
+    settings = fast_settings(clock, propagation_timeout_s=1000.0)
+
     def one() -> None:
         start.wait()
-        result = bootstrap(request, connector, request_id="race", settings=fast_settings(clock))
+        result = bootstrap(request, connector, request_id="race", settings=settings)
         with lock:
             results.append(result)
 
