@@ -165,19 +165,15 @@ def _publisher(cloud_event: Mapping[str, Any], record: Mapping[str, Any], event_
 
 def _services(cloud_event: Mapping[str, Any], record: Mapping[str, Any]) -> tuple[str, ...]:
     source, event_type = cloud_event.get("source"), cloud_event.get("type")
-    names = [
+    names: list[Any] = [
         source.removeprefix("acs.") if isinstance(source, str) else None,
         event_type.split(":", 1)[0] if isinstance(event_type, str) and ":" in event_type else None,
         record.get("serviceName"),
         record.get("eventSource"),
     ]
-    return tuple(
-        dict.fromkeys(
-            _SERVICE_CHARS.sub("", name.lower().removesuffix(".aliyuncs.com"))
-            for name in names
-            if isinstance(name, str)
-        )
-    )
+    normalized = (_SERVICE_CHARS.sub("", name.lower().removesuffix(".aliyuncs.com")) for name in names if name)
+    # An empty name says nothing (a RawData record's stand-in type has no service part): it is no marker at all.
+    return tuple(dict.fromkeys(name for name in normalized if name))
 
 
 _SERVICE_CHARS = re.compile(r"[^a-z0-9]")

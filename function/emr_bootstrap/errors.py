@@ -114,6 +114,11 @@ class EventDeliveryFailed(BootstrapError):
 
     code = "EventDeliveryFailed"
 
+    def __init__(self, message: str, *, result: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        # The full result, for in-process callers (tests, the CLI); FC only sees the short message.
+        self.result = result or {}
+
 
 @dataclass(frozen=True)
 class ErrorInfo:
@@ -126,6 +131,13 @@ class ErrorInfo:
     # For InvalidRequest: the wire field and the rule it broke.
     field: str | None = None
     rule: str | None = None
+    # Whether the failure may pass, when the code alone cannot say (an unknown code answered with a 5xx status).
+    # Not part of the result JSON.
+    transient_status: bool | None = None
+
+    @property
+    def transient(self) -> bool:
+        return self.transient_status if self.transient_status is not None else codes.is_transient(self.code)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"code": self.code, "message": self.message}
@@ -147,7 +159,9 @@ def render_error(exc: BaseException, *, action: str | None = None) -> ErrorInfo:
         return ErrorInfo(exc.code, exc.message, exc.hint, exc.request_id, field=exc.field, rule=exc.rule)
     if isinstance(exc, CloudError):
         message = f"{action}: {exc.message}" if action else exc.message
-        return ErrorInfo(exc.code, message, codes.hint_for(exc.code, action), exc.request_id)
+        return ErrorInfo(
+            exc.code, message, codes.hint_for(exc.code, action), exc.request_id, transient_status=exc.transient
+        )
     if isinstance(exc, BootstrapError):
         return ErrorInfo(exc.code, exc.message, exc.hint, exc.request_id)
     # Unexpected exceptions may carry arbitrary text (even request parameters); keep only the type.

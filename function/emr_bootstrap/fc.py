@@ -14,7 +14,6 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from emr_bootstrap import codes
 from emr_bootstrap.app import Invocation
 from emr_bootstrap.credentials import FunctionCredentials
 from emr_bootstrap.errors import EventDeliveryFailed
@@ -55,7 +54,7 @@ def transient_failure_codes(result: Result) -> list[str]:
     not attempted before the deadline count: a retry will attempt them."""
     problems = [account.error or account.skip for account in result.accounts if account.status != "skipped"]
     problems += [role.error for account in result.accounts for role in account.roles]
-    return sorted({p.code for p in problems if p is not None and codes.is_transient(p.code)})
+    return sorted({p.code for p in problems if p is not None and p.transient})
 
 
 def event_reply(job: Job, result: Result) -> str:
@@ -71,7 +70,8 @@ def event_reply(job: Job, result: Result) -> str:
         counts = result.summary()["accountStatus"]
         raise EventDeliveryFailed(
             f"requestId {result.request_id}: accounts {json.dumps(counts, separators=(',', ':'))}; "
-            f"transient codes {','.join(transient)}; FC will retry the delivery"
+            f"transient codes {','.join(transient)}; FC will retry the delivery",
+            result=result.to_dict(),
         )
     return json_text(result.to_dict())
 

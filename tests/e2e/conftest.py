@@ -87,11 +87,12 @@ NEVER = frozenset({"DeleteRole", "DetachPolicyFromRole", "DeletePolicy", "Delete
 
 
 def function_calls_that_remove(emulator: Emulator) -> list[str]:
-    """Removing calls made by the function: its own role's sessions, or the member sessions it opened."""
+    """Removals that happened, made by the function: its own role's sessions, or the member sessions it opened.
+    (Tests that prove a session may not remove anything make such calls on purpose; those are refused.)"""
     return [
         f"{c.action} in {c.account_id}"
         for c in emulator.calls
-        if c.action in NEVER and c.caller_arn and ("emr-bootstrap" in c.caller_arn or "lp-" in c.caller_arn)
+        if c.action in NEVER and c.ok and c.caller_arn and ("emr-bootstrap" in c.caller_arn or "lp-" in c.caller_arn)
     ]
 
 

@@ -11,14 +11,17 @@ from index import EventDeliveryFailed
 from emulator.harness import trust_for_account
 from emulator.local_fc import LocalFunctionCompute
 from tests.e2e.conftest import DEFAULT_ROLES, EVENTS, roles_by_name, sample_event
+from tests.e2e.virtual_time import virtual_time
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from emulator.testing import Emulator
     from tests.e2e.conftest import Inspector
+    from tests.e2e.virtual_time import VirtualTime
 
 ACCESS_ROLE = "ResourceDirectoryAccountAccessRole"
+__all__ = ["virtual_time"]  # the fixture, used by name
 
 
 @pytest.fixture
@@ -83,19 +86,25 @@ def test_one_unreachable_account_does_not_hide_the_others(emu: Emulator, fc: Loc
 def test_throttling_server_errors_and_dropped_connections_are_retried(emu: Emulator, faults: Emulator) -> None:
     member = emu.create_member_account("flaky")
     emu.faults.set(None, throttle_rate=0.3, error_rate=0.15, drop_rate=0.15)
-    # With 45% of calls failing, 20 attempts make exhaustion (0.55**20 per call) practically impossible.
-    with LocalFunctionCompute(emu, extra_env={"EMR_BOOTSTRAP_MAX_ATTEMPTS": "20"}) as fc:
+    # With 45% of calls failing, 20 attempts make exhaustion (0.45**20 per call) practically impossible. A 1 ms
+    # backoff base keeps the retries from waiting for real. The faults are seeded, but the SDK's jitter and the
+    # concurrent role threads decide which call meets which draw: only what holds for every order is asserted.
+    env = {"EMR_BOOTSTRAP_MAX_ATTEMPTS": "20", "EMR_BOOTSTRAP_RETRY_BACKOFF_MS": "1"}
+    with LocalFunctionCompute(emu, extra_env=env) as fc:
         mark = len(emu.calls)
         result = fc.invoke({"accountIds": [member]})
 
     assert result["status"] == "succeeded", result
     assert {r["outcome"] for r in result["accounts"][0]["roles"]} == {"created"}
+    # The faults fired: with seed 7 the first call, GetAccount, which runs alone, draws a throttle whatever comes next.
+    first = emu.calls[mark]
+    assert (first.action, first.code) == ("GetAccount", "Throttling.User")
     injected = {c.code for c in emu.calls[mark:]} & {"Throttling.User", "ServiceUnavailable", "ConnectionDropped"}
-    assert injected, "the faults must have fired for this test to mean anything"
+    assert injected
 
 
 def test_roles_invisible_for_a_while_are_verified_before_being_reported_created(
-    emu: Emulator, fc: LocalFunctionCompute, faults: Emulator, inspector: Inspector
+    emu: Emulator, fc: LocalFunctionCompute, faults: Emulator, inspector: Inspector, virtual_time: VirtualTime
 ) -> None:
     member = emu.create_member_account("eventually")
     emu.faults.set(None, consistency_delay_ms=400)
@@ -104,19 +113,22 @@ def test_roles_invisible_for_a_while_are_verified_before_being_reported_created(
 
     assert result["status"] == "succeeded"
     assert {r["outcome"] for r in result["accounts"][0]["roles"]} == {"created"}
+    # The reads missed the writes at first: the function polled (in virtual time) until they showed.
+    assert virtual_time.sleeps and virtual_time.offset >= 0.4
     emu.faults.clear()
     for name, policy in DEFAULT_ROLES.items():
         assert inspector.policies(member, name) == [(policy, "System")]
 
 
 def test_write_that_stays_invisible_past_the_deadline_is_reported_as_propagation_timeout(
-    emu: Emulator, faults: Emulator
+    emu: Emulator, faults: Emulator, virtual_time: VirtualTime
 ) -> None:
     member = emu.create_member_account("slow-to-show")
     emu.faults.set(None, consistency_delay_ms=5_000)
     with LocalFunctionCompute(emu, extra_env={"EMR_BOOTSTRAP_PROPAGATION_TIMEOUT_S": "0.5"}) as fc:
         result = fc.invoke({"accountIds": [member]})
 
+    assert virtual_time.sleeps, "the function must have polled before giving up"
     assert result["status"] == "failed"
     for role in result["accounts"][0]["roles"]:
         assert role["outcome"] == "failed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from functools import partial
 from typing import TYPE_CHECKING
@@ -9,11 +10,12 @@ from typing import TYPE_CHECKING
 import pytest
 from alibabacloud_ram20150501 import models as ram_models
 from alibabacloud_ram20150501.client import Client as RamClient
-from alibabacloud_tea_openapi.exceptions import ServerException, ThrottlingException
+from alibabacloud_tea_openapi.exceptions import AlibabaCloudException, ServerException, ThrottlingException
 from alibabacloud_tea_openapi.utils_models import Config
 from darabonba.exceptions import UnretryableException
 
 from emulator.cli import build_parser, configure
+from emulator.core import faults as faults_module
 from emulator.core.faults import FAULT_FIELDS, THROTTLE_CODES, Faults
 from emulator.testing import Emulator, trust_for_service
 from tests.emulator import sdk
@@ -39,6 +41,25 @@ def get_role(client, name: str):
     return client.get_role(ram_models.GetRoleRequest(role_name=name))
 
 
+class FrozenMonotonic:
+    """Stands in for the ``time`` module inside emulator.core.faults: the token buckets read ``monotonic()``, which
+    only moves when the test says so; ``sleep`` (the latency fault) stays real."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+        self.sleep = time.sleep
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def frozen_buckets(monkeypatch: pytest.MonkeyPatch) -> FrozenMonotonic:
+    frozen = FrozenMonotonic()
+    monkeypatch.setattr(faults_module, "time", frozen)
+    return frozen
+
+
 def test_throttling_one_action_answers_throttling_user_400_and_leaves_others_alone(emulator: Emulator) -> None:
     ram = sdk.ram(emulator)
     emulator.faults.set("CreateRole", throttle_rate=1.0)
@@ -55,7 +76,9 @@ def test_throttle_code_and_status_are_configurable(emulator: Emulator, code: str
     assert error.data["Message"] == THROTTLE_CODES[code]
 
 
-def test_published_quota_answers_with_the_configured_throttle_code(emulator: Emulator) -> None:
+def test_published_quota_answers_with_the_configured_throttle_code(
+    emulator: Emulator, frozen_buckets: FrozenMonotonic
+) -> None:
     account = emulator.create_member_account("quota-code", access_role=False)
     emulator.faults.enable_quotas(True, GetRole=1.0)
     emulator.faults.set(None, throttle_code="Rejected.Throttling")
@@ -142,7 +165,7 @@ def test_lost_response_fault_never_hides_an_error(emulator: Emulator) -> None:
 
 
 def test_latency_longer_than_the_client_timeout_makes_the_call_time_out(emulator: Emulator) -> None:
-    emulator.faults.set("ListRoles", latency_ms=1500)
+    emulator.faults.set("ListRoles", latency_ms=100)  # well above the client timeout below
     access_key_id, secret = emulator.root_key
     impatient = RamClient(
         Config(
@@ -150,7 +173,7 @@ def test_latency_longer_than_the_client_timeout_makes_the_call_time_out(emulator
             access_key_secret=secret,
             endpoint=emulator.host,
             protocol="http",
-            read_timeout=200,
+            read_timeout=40,
         )
     )
     with pytest.raises(UnretryableException):
@@ -180,20 +203,30 @@ def test_seeded_rates_give_the_same_outcomes_each_run(emulator: Emulator) -> Non
     assert True in first and False in first
 
 
-def test_published_quota_throttles_a_burst_in_one_account_only(emulator: Emulator) -> None:
+def test_published_quota_throttles_a_burst_in_one_account_only(
+    emulator: Emulator, frozen_buckets: FrozenMonotonic
+) -> None:
     busy = emulator.create_member_account("quota-busy", access_role=False)
     calm = emulator.create_member_account("quota-calm", access_role=False)
     emulator.faults.enable_quotas(True)
     busy_ram = sdk.ram(emulator, emulator.root_key_of(busy))
-    throttled = 0
-    for _ in range(45):  # CreateRole: 20/s per account, so a quick burst of 45 must hit the bucket
-        try:
-            create_role(busy_ram)
-        except Exception as error:
-            assert getattr(error, "code", None) == "Throttling.User"
-            throttled += 1
-    assert throttled > 0
-    assert create_role(sdk.ram(emulator, emulator.root_key_of(calm))).body.role
+
+    def burst(calls: int) -> list[str]:
+        codes = []
+        for _ in range(calls):
+            try:
+                create_role(busy_ram)
+                codes.append("OK")
+            except AlibabaCloudException as error:
+                codes.append(str(error.code))
+        return codes
+
+    # CreateRole: 20/s per account, a bucket holding one second's worth. Time stands still during the burst, so
+    # exactly the bucket's 20 calls pass, however long the 45 calls take for real.
+    assert burst(45) == ["OK"] * 20 + ["Throttling.User"] * 25
+    assert create_role(sdk.ram(emulator, emulator.root_key_of(calm))).body.role  # another account's bucket
+    frozen_buckets.now += 0.5  # half a second refills half the bucket
+    assert burst(11) == ["OK"] * 10 + ["Throttling.User"]
 
 
 def test_consistency_delay_hides_new_roles_from_reads_but_not_from_writes(emulator: Emulator) -> None:

@@ -228,6 +228,8 @@ def test_v1_provider_with_a_session_policy_narrows_too(emulator: Emulator, membe
 
 
 def test_management_users_reach_members_listed_by_resource_manager(emulator: Emulator, operator) -> None:
+    # A member of its own: the test must not depend on which other tests of the module ran before it.
+    listed_member = emulator.create_member_account("rd-listed")
     reader = emulator.create_user(
         emulator.management_account_id,
         "rd-reader",
@@ -235,7 +237,8 @@ def test_management_users_reach_members_listed_by_resource_manager(emulator: Emu
     )
     accounts = sdk.rm(emulator, reader).list_accounts(rm_models.ListAccountsRequest(page_size=100)).body
     members = [a.account_id for a in accounts.accounts.account if a.account_id != emulator.management_account_id]
-    assert members
+    assert listed_member in members
     with_role = [m for m in members if emulator.role(m, ACCESS_ROLE)]
+    assert listed_member in with_role
     for account_id in with_role:
         assert assume(emulator, reader, access_role_arn(account_id)).body.credentials

@@ -258,6 +258,7 @@ class FakeDirectory:
     """The Resource Directory: every account is an active member unless ``statuses`` or ``missing`` say not.
 
     ``members`` lists the directory for ListAccounts (only those accounts are listed); ``pages_read`` counts pages.
+    Without ``members`` the directory cannot be listed (every account is a member, found one GetAccount at a time).
     """
 
     def __init__(self, members: list[str] | None = None) -> None:
@@ -265,7 +266,7 @@ class FakeDirectory:
         self.missing: set[str] = set()
         self.fail: dict[str, CloudError] = {}
         self.asked: list[str] = []
-        self.members = members or []
+        self.members = members
         self.paths: dict[str, str] = {}
         self.pages_read: list[int] = []
         self._lock = threading.Lock()
@@ -277,6 +278,8 @@ class FakeDirectory:
     def list_accounts(self, page_number: int, page_size: int) -> AccountPage:
         with self._lock:
             self.pages_read.append(page_number)
+        if self.members is None:
+            raise CloudError("OperationNotSupported", "this fake directory has no member list", status=400)
         page = self.members[(page_number - 1) * page_size : page_number * page_size]
         return AccountPage(tuple(self.info(a) for a in page), len(self.members))
 

@@ -32,6 +32,7 @@ from emr_bootstrap.events import (
     http_reply,
     parse_trigger,
 )
+from emr_bootstrap.request import BootstrapRequest
 
 REPO = Path(__file__).resolve().parents[2]
 EVENTS = REPO / "events"
@@ -394,11 +395,40 @@ def test_json_scalar_is_rejected_naming_its_type(raw: bytes, kind: str) -> None:
         parse_trigger(raw)
 
 
-def test_every_failure_is_an_invalid_event_and_an_invalid_request_naming_the_event() -> None:
-    for cls in (EventTooLarge, EventNotUtf8, EventNotJson, UnrecognizedEvent, MalformedCloudEvent, MalformedHttpEvent):
-        assert issubclass(cls, InvalidEvent) and issubclass(cls, InvalidRequest)
-        error = cls("why")
-        assert (error.field, error.rule, error.reason) == ("event", cls.__name__, "why")
+def _without(name: str, *path: str) -> bytes:
+    event = sample_json(name)
+    parent = event
+    for key in path[:-1]:
+        parent = parent[key]
+    del parent[path[-1]]
+    return encode(event)
+
+
+@pytest.mark.parametrize(
+    ("raw", "cls"),
+    [
+        pytest.param(b" " * (MAX_EVENT_BYTES + 1), EventTooLarge, id="EventTooLarge"),
+        pytest.param(b"{\xff}", EventNotUtf8, id="EventNotUtf8"),
+        pytest.param(b"{", EventNotJson, id="EventNotJson"),
+        pytest.param(b"42", UnrecognizedEvent, id="UnrecognizedEvent"),
+        pytest.param(
+            _without("actiontrail-create-resource-account.json", "data"), MalformedCloudEvent, id="MalformedCloudEvent"
+        ),
+        pytest.param(
+            _without("http-invocation.json", "requestContext", "http"), MalformedHttpEvent, id="MalformedHttpEvent"
+        ),
+    ],
+)
+def test_every_failure_is_an_invalid_event_and_an_invalid_request_naming_the_event(raw: bytes, cls: type) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        parse_trigger(raw)
+
+    error = caught.value
+    assert type(error) is cls
+    assert isinstance(error, InvalidEvent)
+    assert (error.field, error.rule) == ("event", cls.__name__)
+    assert error.reason
+    assert error.message == f"event: {error.reason}"
 
 
 def test_importing_events_loads_only_the_standard_library() -> None:
@@ -437,11 +467,18 @@ def test_invalid_request_samples_are_rejected_by_the_core_naming_the_field(name:
     assert (caught.value.field, caught.value.rule) == (field, rule)
 
 
-@pytest.mark.parametrize("name", ["direct-invocation.json", "direct-dry-run.json", "http-invocation.json"])
+VALID_REQUEST_SAMPLES = {
+    "direct-invocation.json": BootstrapRequest(account_ids=(NEW,), dry_run=False),
+    "direct-dry-run.json": BootstrapRequest(account_ids=(MGMT, NEW), dry_run=True),
+    "http-invocation.json": BootstrapRequest(account_ids=(NEW,), dry_run=True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VALID_REQUEST_SAMPLES))
 def test_valid_request_samples_are_accepted_by_the_core(name: str) -> None:
     from emr_bootstrap.request import parse_request
 
     trigger = parse_trigger(sample(name))
     assert isinstance(trigger, (DirectInvocation, HttpInvocation))
     payload = trigger.body_payload if isinstance(trigger, HttpInvocation) else trigger.payload
-    assert parse_request(payload).account_ids
+    assert parse_request(payload) == VALID_REQUEST_SAMPLES[name]

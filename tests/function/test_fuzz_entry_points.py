@@ -77,7 +77,7 @@ class Recorder:
 
     def __call__(self, settings: Settings, invocation: Invocation) -> Ports:
         self.built += 1
-        return Ports(FakeConnector(own_account_id=OWN), FakeDirectory())
+        return Ports(FakeConnector(own_account_id=OWN), FakeDirectory(members=[OWN]))
 
 
 def invoke(raw: bytes, *, http: bool = False) -> None:

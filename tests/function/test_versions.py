@@ -7,6 +7,8 @@ are assumptions (see versions.py).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from emr_bootstrap.errors import InvalidRequest
 from emr_bootstrap.versions import EcsRoleGeneration, EmrVersion, ecs_role_generation, parse_emr_version
@@ -101,9 +103,25 @@ def test_printing_and_parsing_round_trips(version: EmrVersion, prefix: str) -> N
     assert parse_emr_version(str(version)) == version
 
 
-@given(st.text(max_size=40))
+# The accepted spellings, written independently of versions.py: an optional "EMR-" (any case) or "V"/"v", then
+# major.minor[.patch] of 1-3 ASCII digits each, nothing around it; a major version of 0 is refused.
+ACCEPTED = re.compile(r"(?:[Ee][Mm][Rr]-|[Vv])?([0-9]{1,3})\.([0-9]{1,3})(?:\.([0-9]{1,3}))?")
+version_like_text = st.one_of(
+    st.text(max_size=40),
+    st.from_regex(r"(EMR-|emr-|Emr-|V|v|x)?[0-9]{1,4}\.[0-9]{1,4}(\.[0-9]{1,4})?( )?", fullmatch=True),
+)
+
+
+@given(version_like_text)
 def test_parsing_arbitrary_text_either_succeeds_or_raises_invalid_request(text: str) -> None:
+    expected = ACCEPTED.fullmatch(text)
     try:
-        parse_emr_version(text)
+        parsed = parse_emr_version(text)
     except InvalidRequest as exc:
-        assert exc.field == "emrVersion"
+        assert (exc.field, exc.rule) == ("emrVersion", "emr-version")
+        assert expected is None or int(expected.group(1)) == 0, text
+        return
+    assert expected is not None, text
+    major, minor, patch = (int(part or 0) for part in expected.groups())
+    assert parsed == EmrVersion(major, minor, patch)
+    assert major >= 1
