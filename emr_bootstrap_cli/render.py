@@ -62,7 +62,7 @@ def _table(out: Console, *columns: str) -> Table:
     terminal = out.is_terminal
     table = Table(box=box.ROUNDED if terminal else None, pad_edge=terminal, show_edge=terminal)
     for column in columns:
-        table.add_column(column, no_wrap=column in ("ACCOUNT", "ROLE", "STATUS", "OUTCOME"), overflow="fold")
+        table.add_column(column, no_wrap=column not in ("CHANGES", "REQUIRED WHEN"))
     return table
 
 
@@ -86,65 +86,66 @@ def _error_text(error: Mapping[str, Any] | None) -> str:
 
 
 def _changes(role: Mapping[str, Any]) -> str:
-    return ", ".join(
-        change["action"] + (f"({change['policyName']})" if change.get("policyName") else "")
-        for change in role.get("changes", [])
-    )
+    """The actions, in order (the policy is the role's own, shown by ``catalog`` and in the JSON)."""
+    return ", ".join(str(change["action"]) for change in role.get("changes", []))
 
 
-def _role_detail(role: Mapping[str, Any]) -> str:
-    if role.get("error"):
-        return _error_text(role["error"])
-    parts = []
+def _role_notes(role: Mapping[str, Any]) -> list[str]:
+    notes = [_error_text(role["error"])] if role.get("error") else []
     if role.get("drift"):
-        parts.append(f"trust differs: {role['drift'].get('trustPolicy', '')}")
+        notes.append(f"trust policy differs: {role['drift'].get('trustPolicy', '')}")
     if role.get("reason"):
-        parts.append(str(role["reason"]))
+        notes.append(str(role["reason"]))
     if role.get("extraPolicies"):
-        parts.append("extra policies (left attached): " + ", ".join(role["extraPolicies"]))
-    return "; ".join(parts)
+        notes.append("extra policies, left attached: " + ", ".join(role["extraPolicies"]))
+    return notes
+
+
+def _notes(result: Mapping[str, Any]) -> list[str]:
+    """Why each account or role is not simply done: an error, a skip, a drift, a reason; then one hint per code."""
+    notes: list[str] = []
+    hints: dict[str, str] = {}
+    problems = [result.get("error")]
+    if result.get("error"):
+        notes.append(f"error: {_error_text(result['error'])}")
+    for account in result.get("accounts", []):
+        account_id = account.get("accountId")
+        why = account.get("error") or account.get("skipped")
+        if why:
+            directory = f" (directory status {account['directoryStatus']})" if account.get("directoryStatus") else ""
+            notes.append(f"{account_id}: {_error_text(why)}{directory}")
+        problems += [account.get("error"), account.get("skipped")]
+        for role in account.get("roles", []):
+            notes += [f"{account_id} {role.get('roleName')}: {note}" for note in _role_notes(role)]
+            problems.append(role.get("error"))
+    for problem in problems:
+        if problem and problem.get("hint"):
+            hints.setdefault(str(problem.get("code")), str(problem["hint"]))
+    return notes + [f"hint ({code}): {hint}" for code, hint in hints.items()]
 
 
 def result_table(out: Console, result: Mapping[str, Any]) -> None:
-    """One row per role, the account on its first row; an account without roles gets one row saying why."""
-    table = _table(out, "ACCOUNT", "STATUS", "ROLE", "OUTCOME", "CHANGES", "DETAIL")
+    """One row per role (an account without roles: one row); on a terminal the account is named on its first row
+    only, in plain output on every row (for grep and awk). Then the summary, and the notes: errors, skips, drift,
+    hints."""
+    table = _table(out, "ACCOUNT", "STATUS", "ROLE", "OUTCOME", "CHANGES")
     for account in result.get("accounts", []):
-        status = str(account.get("status", ""))
-        roles = account.get("roles") or []
-        if not roles:
-            why = account.get("error") or account.get("skipped")
-            detail = _error_text(why)
-            if account.get("directoryStatus"):
-                detail += f" (directory status {account['directoryStatus']})"
-            table.add_row(str(account.get("accountId")), _styled(status), "-", "-", "", detail)
-            continue
+        account_id, status = str(account.get("accountId")), str(account.get("status", ""))
+        roles = account.get("roles") or [{"roleName": "-", "outcome": "-"}]
         for index, role in enumerate(roles):
+            first = index == 0 or not out.is_terminal
             table.add_row(
-                str(account.get("accountId")) if index == 0 else "",
-                _styled(status) if index == 0 else Text(""),
+                account_id if first else "",
+                _styled(status) if first else Text(""),
                 str(role.get("roleName")),
                 _styled(str(role.get("outcome", ""))),
                 _changes(role),
-                _role_detail(role),
             )
     if table.row_count:
         emit(out, table)
     emit(out, summary_line(result))
-    hints: dict[str, str] = {}
-    for account in result.get("accounts", []):
-        for problem in [
-            account.get("error"),
-            account.get("skipped"),
-            *(r.get("error") for r in account.get("roles", [])),
-        ]:
-            if problem and problem.get("hint"):
-                hints.setdefault(str(problem.get("code")), str(problem["hint"]))
-    if result.get("error"):
-        emit(out, Text(f"error: {_error_text(result['error'])}", style=STYLES["failed"]))
-        if result["error"].get("hint"):
-            hints.setdefault(str(result["error"].get("code")), str(result["error"]["hint"]))
-    for code, hint in hints.items():
-        emit(out, f"hint ({code}): {hint}")
+    for note in _notes(result):
+        emit(out, Text(note, style="yellow" if note.startswith("hint") else ""))
 
 
 def summary_line(result: Mapping[str, Any]) -> Text:

@@ -160,11 +160,15 @@ def apply(
             click.echo("emr-bootstrap: nothing to change.", err=True)
             return show(planned, output) if output == "json" else exit_code(planned)
         accounts = sum(any(role["changes"] for role in a["roles"]) for a in planned["accounts"])
-        if not yes and not _confirmed(f"Apply {changes} changes in {accounts} accounts?"):
+        if not yes and not _confirmed(f"Apply {_count(changes, 'change')} in {_count(accounts, 'account')}?"):
             click.echo("emr-bootstrap: nothing was applied.", err=True)
             return EXIT_FAILED
-        click.echo(f"emr-bootstrap: applying {changes} changes in {accounts} accounts", err=True)
+        click.echo(f"emr-bootstrap: applying {_count(changes, 'change')} in {_count(accounts, 'account')}", err=True)
         return show(_run(target, request), output)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _confirmed(question: str) -> bool:

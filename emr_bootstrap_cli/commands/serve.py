@@ -12,7 +12,7 @@ import click
 
 from emr_bootstrap_cli.errors import EXIT_OK, UsageProblem
 from emr_bootstrap_cli.options import cloud_options, debug_option
-from emr_bootstrap_cli.server import FunctionHTTPServer
+from emr_bootstrap_cli.server import FunctionHTTPServer, is_loopback
 from emr_bootstrap_cli.target import open_target
 
 if TYPE_CHECKING:
@@ -48,6 +48,11 @@ def serve(
     profile: str | None,
 ) -> int:
     """Serve the HTTP API (index.http_handler) on http://HOST:PORT until Ctrl-C."""
+    if not is_loopback(host):
+        raise UsageProblem(
+            f"--host {host} is not a loopback address: the local server has no authentication",
+            "Use --host 127.0.0.1 (or another 127.x.y.z address, or localhost).",
+        )
     with open_target(
         local=local, endpoint_url=endpoint_url, profile=profile, members=members if local else 0
     ) as target:
@@ -61,8 +66,6 @@ def serve(
                     caller_account_id=caller or "",
                     log=lambda line: print(line, file=sys.stderr, flush=True),
                 )
-            except ValueError as exc:
-                raise UsageProblem(str(exc), "Use --host 127.0.0.1.") from exc
             except OSError as exc:
                 raise UsageProblem(f"cannot listen on {host}:{port}: {exc.strerror}", "Pick another --port.") from exc
             _announce(server, target, caller or "")

@@ -82,3 +82,16 @@ def test_errors_go_to_stderr_as_one_line_and_a_hint_keeping_stdout_for_output(cl
     error, hint = run.err.splitlines()
     assert error.startswith("emr-bootstrap: error: invalid request: accountIds[0]") and "(rule account-id)" in error
     assert hint.startswith("  hint: ")
+
+
+def test_plain_rows_name_the_account_on_every_row_and_explain_skips_below(cli: Cli) -> None:
+    run = cli("plan", "--local", "1000000000000002", "1000000000000001")
+
+    rows = [line.split() for line in run.out.splitlines()[1:4]]
+    assert [row[:4] for row in rows] == [
+        ["1000000000000002", "succeeded", "AliyunEMRDefaultRole", "planned"],
+        ["1000000000000002", "succeeded", "AliyunECSInstanceForEMRRole", "planned"],
+        ["1000000000000001", "skipped", "-", "-"],
+    ]
+    assert "1000000000000001: ManagementAccountExcluded: " in run.out
+    assert "hint (ManagementAccountExcluded): " in run.out
