@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
 import urllib.request
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from emr_bootstrap.catalog import load_catalog
@@ -182,17 +183,23 @@ def test_serve_refuses_a_non_loopback_address_before_starting_anything(cli: Cli)
     assert run.code == 2 and "loopback" in run.err
 
 
-def test_serve_answers_http_until_interrupted_and_says_where_and_which_accounts() -> None:
+def serve(*args: str, env: dict[str, str] | None = None) -> tuple[list[str], dict[str, Any], dict[str, Any], int]:
+    """Run ``emr-bootstrap serve`` in its own process: its banner, GET /v1/health, a plan, and its exit code after
+    Ctrl-C."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "emr_bootstrap_cli", "serve", "--port", "0", "--members", "2"],
+        [sys.executable, "-m", "emr_bootstrap_cli", "serve", "--port", "0", *args],
         cwd=REPO,
+        env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
         assert process.stdout is not None
-        banner = [process.stdout.readline() for _ in range(7)]
+        banner = []
+        while not (line := process.stdout.readline()).startswith("  try:"):
+            assert line, process.stderr.read() if process.stderr else ""
+            banner.append(line)
         url = banner[0].split()[2]
         health = json.load(urllib.request.urlopen(f"{url}/v1/health", timeout=30))
         request = urllib.request.Request(
@@ -204,9 +211,28 @@ def test_serve_answers_http_until_interrupted_and_says_where_and_which_accounts(
     finally:
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=30)
+    return banner, health, plan, code
 
-    assert url.startswith("http://127.0.0.1:")
-    assert "embedded emulator" in banner[1] and "1000000000000002, 1000000000000003" in banner[3]
+
+def test_serve_answers_http_until_interrupted_and_says_where_and_which_accounts() -> None:
+    banner, health, plan, code = serve("--members", "2")
+
+    assert banner[0].startswith("emr-bootstrap serve: http://127.0.0.1:")
+    assert "embedded emulator" in banner[1] and "member accounts: 1000000000000002, 1000000000000003" in banner[3]
     assert health["status"] == "ok"
     assert {r["outcome"] for r in plan["accounts"][0]["roles"]} == {"planned"}
+    assert code == 0
+
+
+def test_serve_no_local_uses_the_operators_credentials_and_endpoint(
+    emu: Emulator, operator_key: tuple[str, str]
+) -> None:
+    if emu.state.account("1000000000000002") is None:
+        emu.create_member_account("sample-member", account_id="1000000000000002")
+    keys = {"ALIBABA_CLOUD_ACCESS_KEY_ID": operator_key[0], "ALIBABA_CLOUD_ACCESS_KEY_SECRET": operator_key[1]}
+
+    banner, health, plan, code = serve("--no-local", "--endpoint-url", emu.endpoint, env=keys)
+
+    assert f"against {emu.endpoint}, as account {emu.management_account_id}" in banner[1]
+    assert health["status"] == "ok" and plan["accounts"][0]["status"] == "succeeded"
     assert code == 0

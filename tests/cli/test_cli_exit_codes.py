@@ -97,6 +97,20 @@ def test_an_operator_without_permissions_exits_3(cli: Cli, emu: Emulator) -> Non
     assert "NoPermission" in run.out
 
 
+def test_apply_stops_after_a_plan_that_failed_and_writes_nothing(cli: Cli, emu: Emulator) -> None:
+    key_id, secret = emu.create_user(
+        emu.management_account_id, "reader", policies=["AliyunResourceDirectoryReadOnlyAccess"]
+    )
+    keys = {"ALIBABA_CLOUD_ACCESS_KEY_ID": key_id, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": secret}
+    member = emu.create_member_account("unreachable-by-reader")
+
+    run = cli("apply", member, "--yes", "--endpoint-url", emu.endpoint, env=keys)
+
+    assert run.code == 3
+    assert "the plan failed for some accounts; nothing was applied" in run.err
+    assert emu.role(member, "AliyunEMRDefaultRole") is None
+
+
 def test_an_unexpected_error_is_one_line_and_the_traceback_only_with_debug(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
