@@ -197,9 +197,10 @@ class Emulator:
         join_method: str = "created",
         account_type: str | None = None,
         folder_id: str | None = None,
+        account_id: str | None = None,
     ) -> str:
         """A member of the management account's resource directory (in ``folder_id``, default the root folder);
-        returns its account id.
+        returns its account id (``account_id`` if given: 10-20 digits, not taken; else the next free one).
 
         ``status`` is any documented member status; it defaults to CreateSuccess (created) or InviteSuccess
         (invited). Invited members, and those in a status only CreateCloudAccount gives (CreateVerifying, …),
@@ -216,6 +217,7 @@ class Emulator:
             join_method=join_method,
             account_type=account_type,
             folder_id=folder_id,
+            account_id=account_id,
         )
         return account.account_id
 

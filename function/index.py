@@ -10,6 +10,7 @@ import os
 from typing import Any
 
 from emr_bootstrap import fc
+from emr_bootstrap.api.router import handle as handle_http
 from emr_bootstrap.app import Application, Invocation
 from emr_bootstrap.errors import EventDeliveryFailed
 from emr_bootstrap.jobs import Job, from_event
@@ -30,9 +31,10 @@ def handler(event: bytes, context: Any) -> str:
 
 
 def http_handler(event: bytes, context: Any) -> dict[str, Any]:
-    """The HTTP function: an FC3 HTTP reply whose body is the same result JSON."""
-    job, invocation = _job(event, context)
-    return fc.http_result_reply(Application(os.environ).run(job, invocation))
+    """The HTTP function: the versioned API (``emr_bootstrap.api``), FC3 HTTP replies whose bodies are JSON."""
+    configure_logging()
+    invocation = fc.invocation(context, os.environ)
+    return handle_http(event, invocation, Application(os.environ), os.environ)
 
 
 def _job(event: bytes, context: Any) -> tuple[Job, Invocation]:

@@ -186,10 +186,11 @@ def test_role_is_an_fc_role_arn_in_the_placeholder_management_account() -> None:
 
 
 # ---------------------------------------------------------------------------------------------- triggers
-def test_http_trigger_requires_signature_auth_and_only_post() -> None:
+def test_http_trigger_requires_signature_auth_and_serves_the_api_methods_only() -> None:
     (trigger,) = triggers("http")
     assert trigger["triggerConfig"]["authType"] == "function"
-    assert trigger["triggerConfig"]["methods"] == ["POST"]
+    # GET reads (catalog, health, the OpenAPI document); writes happen only on POST.
+    assert trigger["triggerConfig"]["methods"] == ["GET", "POST"]
 
 
 def test_http_function_has_only_the_http_trigger_and_event_function_only_eventbridge() -> None:

@@ -45,13 +45,15 @@ def create_member_account(
     account_name: str | None = None,
     account_name_prefix: str | None = None,
     folder_id: str | None = None,
+    account_id: str | None = None,
 ) -> Account:
     """A member of the management account's directory.
 
     ``status`` defaults to CreateSuccess (created) or InviteSuccess (invited). ``account_type`` defaults to
     CloudAccount for invited members and for the statuses only CreateCloudAccount gives (§4), else
     ResourceAccount. A member in a status of STATUSES_WITHOUT_RAM gets its access role only once it is created
-    (:func:`set_account_status`). ``folder_id`` defaults to the root folder.
+    (:func:`set_account_status`). ``folder_id`` defaults to the root folder. ``account_id`` defaults to the next
+    free ID; a given one must be 10-20 digits and not taken (ValueError).
     """
     folder_id = folder_id or ROOT_FOLDER_ID
     if folder_id not in cloud.folders:
@@ -63,8 +65,12 @@ def create_member_account(
         account_type = "CloudAccount" if not created or status in STATUSES_WITHOUT_RAM else "ResourceAccount"
     now = clock.now()
     management = cloud.management
+    if account_id is not None and not re.fullmatch(r"[0-9]{10,20}", account_id):
+        raise ValueError(f"account IDs are 10-20 digits, got {account_id!r}")
     with cloud.lock:
-        account_id = cloud.next_account_id()
+        if account_id is not None and account_id in cloud.accounts:
+            raise ValueError(f"account {account_id} exists already")
+        account_id = account_id or cloud.next_account_id()
         prefix = account_name_prefix or f"member{account_id[-4:]}"
         account = Account(
             account_id=account_id,

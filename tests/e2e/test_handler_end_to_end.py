@@ -207,7 +207,7 @@ def test_oversize_request_is_rejected_before_any_cloud_call(
     reply = fc.invoke(envelope, handler="http_handler")
 
     assert (direct["status"], direct["error"]["field"], direct["error"]["rule"]) == ("invalid", "$", "max-size")
-    assert reply["statusCode"] == 400
+    assert reply["statusCode"] == 413  # Payload Too Large (emr_bootstrap.api.statuses)
     assert json.loads(reply["body"])["error"]["rule"] == "max-size"
     assert emu.calls[mark:] == []
 

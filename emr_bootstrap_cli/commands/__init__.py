@@ -1,0 +1,20 @@
+"""The subcommands, one module each. :data:`COMMANDS` is the list ``main`` registers.
+
+The sweep adds its subcommand here: a ``commands/sweep.py`` whose ``sweep`` command builds a ``SweepJob`` and
+runs it with ``target.run(job)`` like ``plan`` and ``apply`` do, then one entry in :data:`COMMANDS`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from emr_bootstrap_cli.commands.catalog import catalog
+from emr_bootstrap_cli.commands.emulator import emulator
+from emr_bootstrap_cli.commands.invoke import invoke
+from emr_bootstrap_cli.commands.run import apply, plan
+from emr_bootstrap_cli.commands.serve import serve
+
+if TYPE_CHECKING:
+    import click
+
+COMMANDS: tuple[click.Command, ...] = (plan, apply, catalog, invoke, serve, emulator)

@@ -1,0 +1,180 @@
+"""``plan`` and ``apply``: a request (README "Request") from arguments or a file, validated by the function's own
+``parse_request``, run in-process by ``Application.run``: a dry run for ``plan``; for ``apply`` a dry run shown
+first, a confirmation, then the run that writes."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from typing import IO, TYPE_CHECKING, Any
+
+import click
+from emr_bootstrap.errors import InvalidRequest
+from emr_bootstrap.jobs import BootstrapJob
+from emr_bootstrap.request import DRIFT_MODES, BootstrapRequest, parse_request
+
+from emr_bootstrap_cli import render
+from emr_bootstrap_cli.errors import EXIT_FAILED, UsageProblem
+from emr_bootstrap_cli.options import cloud_options, debug_option, local_option, output_option
+from emr_bootstrap_cli.outcome import complaint, exit_code
+from emr_bootstrap_cli.target import open_target
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from emr_bootstrap_cli.target import Target
+
+REQUEST_HELP = "JSON request file (README 'Request'; - for stdin); arguments and options override its fields."
+
+
+def request_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    for decorator in reversed(
+        [
+            click.argument("account_ids", nargs=-1, metavar="[ACCOUNT_ID]..."),
+            click.option("--request", "request_file", type=click.File("r"), help=REQUEST_HELP),
+            click.option("--emr-version", metavar="VERSION", help="EMR-5.16.0, 3.32.0, 5.16: picks the ECS role."),
+            click.option("--feature", "features", multiple=True, metavar="NAME", help="costAnalysis, studio."),
+            click.option("--role", "roles", multiple=True, metavar="NAME", help="Only these catalog roles."),
+            click.option("--custom-ecs-role", metavar="NAME", help="Your own role replacing the ECS role."),
+            click.option("--drift", type=click.Choice(DRIFT_MODES), help="repair restores drifted trust policies."),
+            local_option,
+            cloud_options,
+            output_option,
+            debug_option,
+        ]
+    ):
+        f = decorator(f)
+    return f
+
+
+def build_request(
+    account_ids: tuple[str, ...],
+    request_file: IO[str] | None,
+    *,
+    emr_version: str | None,
+    features: tuple[str, ...],
+    roles: tuple[str, ...],
+    custom_ecs_role: str | None,
+    drift: str | None,
+    dry_run: bool,
+) -> BootstrapRequest:
+    payload: dict[str, Any] = {}
+    if request_file is not None:
+        try:
+            loaded = json.load(request_file)
+        except ValueError as exc:
+            raise UsageProblem(f"--request {request_file.name}: not JSON ({exc})", "Give a JSON object.") from exc
+        if not isinstance(loaded, dict):
+            raise UsageProblem(f"--request {request_file.name}: not a JSON object", 'E.g. {"accountIds": [...]}.')
+        payload = loaded
+    given = {
+        "accountIds": list(account_ids),
+        "emrVersion": emr_version,
+        "features": list(features),
+        "roles": list(roles),
+        "customEcsRole": custom_ecs_role,
+        "drift": drift,
+    }
+    payload.update({key: value for key, value in given.items() if value})
+    try:
+        request = parse_request(payload)
+    except InvalidRequest as exc:
+        hint = (
+            "Name at least one account, e.g. emr-bootstrap plan 1234567890123456."
+            if exc.rule == "required"
+            else "README 'Request' lists every field and its rule."
+        )
+        raise UsageProblem(f"invalid request: {exc.message} (rule {exc.rule})", hint) from exc
+    # plan never writes, apply always does: the command decides, whatever the file's dryRun says.
+    return dataclasses.replace(request, dry_run=dry_run)
+
+
+def show(result: Mapping[str, Any], output: str) -> int:
+    """Print a result (the JSON, or a table); the exit code."""
+    if output == "json":
+        render.print_json(sys.stdout, result)
+    else:
+        render.result_table(render.console(sys.stdout), result)
+    return conclude(result, output)
+
+
+def conclude(result: Mapping[str, Any], output: str) -> int:
+    """The exit code for a result already printed; with JSON on stdout, the line about it on stderr (a table
+    already shows the errors and their hints)."""
+    said = complaint(result) if output == "json" else None
+    if said is not None:
+        message, hint = said
+        err = render.console(sys.stderr)
+        err.print(f"emr-bootstrap: {message}")
+        if hint:
+            err.print(f"  hint: {hint}")
+    return exit_code(result)
+
+
+def _run(target: Target, request: BootstrapRequest) -> dict[str, Any]:
+    return target.run(BootstrapJob(request)).to_dict()
+
+
+@click.command()
+@request_options
+def plan(
+    account_ids: tuple[str, ...],
+    request_file: IO[str] | None,
+    local: bool,
+    endpoint_url: str | None,
+    profile: str | None,
+    output: str,
+    **fields: Any,
+) -> int:
+    """Show what apply would change in the named accounts (a dry run: reads only)."""
+    request = build_request(account_ids, request_file, dry_run=True, **fields)
+    with open_target(local=local, endpoint_url=endpoint_url, profile=profile, accounts=request.account_ids) as target:
+        return show(_run(target, request), output)
+
+
+@click.command()
+@request_options
+@click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
+def apply(
+    account_ids: tuple[str, ...],
+    request_file: IO[str] | None,
+    local: bool,
+    endpoint_url: str | None,
+    profile: str | None,
+    output: str,
+    yes: bool,
+    **fields: Any,
+) -> int:
+    """Grant the missing EMR roles in the named accounts: shows the plan, asks, then writes."""
+    request = build_request(account_ids, request_file, dry_run=False, **fields)
+    with open_target(local=local, endpoint_url=endpoint_url, profile=profile, accounts=request.account_ids) as target:
+        planned = _run(target, dataclasses.replace(request, dry_run=True))
+        # The plan is for the operator: on stdout as a table, on stderr when stdout carries JSON.
+        render.result_table(render.console(sys.stderr if output == "json" else sys.stdout), planned)
+        if exit_code(planned) != 0 and any(a["status"] == "failed" for a in planned["accounts"]):
+            click.echo("emr-bootstrap: the plan failed for some accounts; nothing was applied.", err=True)
+            return show(planned, output) if output == "json" else exit_code(planned)
+        changes = sum(len(role["changes"]) for a in planned["accounts"] for role in a["roles"])
+        if changes == 0:
+            click.echo("emr-bootstrap: nothing to change.", err=True)
+            return show(planned, output) if output == "json" else exit_code(planned)
+        accounts = sum(any(role["changes"] for role in a["roles"]) for a in planned["accounts"])
+        if not yes and not _confirmed(f"Apply {_count(changes, 'change')} in {_count(accounts, 'account')}?"):
+            click.echo("emr-bootstrap: nothing was applied.", err=True)
+            return EXIT_FAILED
+        click.echo(f"emr-bootstrap: applying {_count(changes, 'change')} in {_count(accounts, 'account')}", err=True)
+        return show(_run(target, request), output)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _confirmed(question: str) -> bool:
+    try:
+        return click.confirm(question, default=False, err=True)
+    except click.Abort as exc:  # no answer: stdin closed or not interactive
+        raise UsageProblem(
+            "apply asks for confirmation, and no answer came (stdin is closed)", "Pass --yes to apply without asking."
+        ) from exc

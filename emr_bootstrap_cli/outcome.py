@@ -1,0 +1,79 @@
+"""What a result means for the shell: the exit code, and the one line said about it on stderr. Works on the
+result contract (the JSON a handler returns), so in-process runs and handler replies are judged alike."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from emr_bootstrap import codes
+
+from emr_bootstrap_cli.errors import EXIT_CREDENTIALS, EXIT_FAILED, EXIT_OK, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
+# Codes that mean the identity is missing, unknown, or not allowed: exit 3.
+CREDENTIAL_CODES: Final = frozenset(
+    {codes.CREDENTIALS_MISSING, codes.NO_PERMISSION, "SignatureDoesNotMatch", "IncompleteSignature"}
+)
+CREDENTIAL_PREFIXES: Final = ("InvalidAccessKeyId", "InvalidSecurityToken", "Forbidden")
+
+
+def is_credential_problem(code: str) -> bool:
+    return code in CREDENTIAL_CODES or code.startswith(CREDENTIAL_PREFIXES)
+
+
+def errors(result: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """Every error in a result: the result's own, each account's and each role's."""
+    if isinstance(result.get("error"), dict):
+        yield result["error"]
+    for account in result.get("accounts", []):
+        if isinstance(account.get("error"), dict):
+            yield account["error"]
+        for role in account.get("roles", []):
+            if isinstance(role.get("error"), dict):
+                yield role["error"]
+
+
+def exit_code(result: Mapping[str, Any]) -> int:
+    """0 all good; 1 some accounts failed, drifted or were not attempted; 2 an invalid request or setting; 3 a
+    credentials or permission problem."""
+    if result.get("status") == "invalid":
+        return EXIT_USAGE
+    found = list(errors(result))
+    if any(is_credential_problem(str(error.get("code", ""))) for error in found):
+        return EXIT_CREDENTIALS
+    error = result.get("error")
+    if isinstance(error, dict) and error.get("code") == codes.CONFIGURATION_ERROR:
+        return EXIT_USAGE
+    if result.get("status") == "failed":
+        return EXIT_FAILED
+    accounts = result.get("accounts", [])
+    if any(account.get("status") in ("failed", "not-attempted") for account in accounts):
+        return EXIT_FAILED
+    outcomes = {role.get("outcome") for account in accounts for role in account.get("roles", [])}
+    return EXIT_FAILED if outcomes & {"failed", "drifted"} else EXIT_OK
+
+
+def complaint(result: Mapping[str, Any]) -> tuple[str, str | None] | None:
+    """The line for stderr when the exit code is not 0, and the first hint; None when all is good."""
+    code = exit_code(result)
+    if code == EXIT_OK:
+        return None
+    found = list(errors(result))
+    hint = next((str(e["hint"]) for e in found if e.get("hint")), None)
+    if code == EXIT_USAGE:
+        error = result.get("error") or {}
+        return f"invalid: {error.get('message', 'the request was refused')}", hint
+    if code == EXIT_CREDENTIALS:
+        first = next(e for e in found if is_credential_problem(str(e.get("code", ""))))
+        return f"credentials or permission problem: {first.get('code')}: {first.get('message', '')}", hint
+    accounts = result.get("accounts", [])
+    if not accounts:
+        error = result.get("error") or {}
+        return f"failed: {error.get('code', 'InternalError')}: {error.get('message', '')}", hint
+    bad = [a for a in accounts if a.get("status") in ("failed", "not-attempted")]
+    drifted = sum(r.get("outcome") == "drifted" for a in accounts for r in a.get("roles", []))
+    parts = [f"{len(bad)} of {len(accounts)} accounts failed or were not attempted"] if bad else []
+    parts += [f'{drifted} roles drifted (left alone; "drift": "repair" restores their trust)'] if drifted else []
+    return "; ".join(parts), hint

@@ -1,0 +1,104 @@
+"""The route table: what each versioned route does. Every route that runs work builds a job and calls
+:meth:`~emr_bootstrap.app.Application.run`, exactly as the FC handlers do; none touches the core or the SDK.
+
+To add a route (the sweep will add ``POST /v1/sweep``): write a handler ``(Call) -> reply`` here, add one
+:class:`Route` to :data:`ROUTES`, and describe it in ``openapi.json`` (a test checks that the two agree).
+Stdlib only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
+
+from emr_bootstrap.api.statuses import document_reply, result_reply
+from emr_bootstrap.jobs import BootstrapJob, job_for
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from emr_bootstrap.app import Application, Invocation
+    from emr_bootstrap.triggers import HttpInvocation
+
+    Handler: TypeAlias = Callable[["Call"], dict[str, Any]]
+
+OPENAPI_PATH: Final = Path(__file__).with_name("openapi.json")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One routed request: the parsed HTTP trigger (its body parsed only for routes that take one), the invocation
+    and the application that runs jobs."""
+
+    http: HttpInvocation
+    invocation: Invocation
+    app: Application
+
+    @property
+    def request_id(self) -> str:
+        return self.invocation.request_id
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Handler
+    # A POST whose JSON body is the request (README "Request"); GET routes ignore any body.
+    takes_body: bool = False
+
+
+def bootstrap(call: Call) -> dict[str, Any]:
+    """Reconcile the named accounts (read-first), writing what is missing."""
+    job = job_for(call.http, request_id=call.request_id, own_account_id=call.invocation.own_account_id)
+    return result_reply(call.app.run(job, call.invocation))
+
+
+def plan(call: Call) -> dict[str, Any]:
+    """The same request, validated the same way, run as a dry run whatever ``dryRun`` says: nothing is written."""
+    job = job_for(call.http, request_id=call.request_id, own_account_id=call.invocation.own_account_id)
+    if isinstance(job, BootstrapJob):
+        job = dataclasses.replace(job, request=dataclasses.replace(job.request, dry_run=True))
+    return result_reply(call.app.run(job, call.invocation))
+
+
+def catalog(call: Call) -> dict[str, Any]:
+    from emr_bootstrap.catalog import load_catalog
+    from emr_bootstrap.catalog_view import catalog_document
+
+    return document_reply({**catalog_document(load_catalog()), "requestId": call.request_id}, call.request_id)
+
+
+def health(call: Call) -> dict[str, Any]:
+    """The function is deployed and its catalog loads; no cloud call."""
+    from emr_bootstrap.catalog import load_catalog
+    from emr_bootstrap.result import SCHEMA_VERSION
+
+    body = {
+        "schemaVersion": SCHEMA_VERSION,
+        "status": "ok",
+        "requestId": call.request_id,
+        "catalogRoles": len(load_catalog().roles),
+    }
+    return document_reply(body, call.request_id)
+
+
+def openapi(call: Call) -> dict[str, Any]:
+    """This API's OpenAPI 3.1 description; the request ID rides in a specification extension."""
+    document = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
+    return document_reply({**document, "x-emr-bootstrap-request-id": call.request_id}, call.request_id)
+
+
+ROUTES: Final[tuple[Route, ...]] = (
+    Route("POST", "/v1/bootstrap", bootstrap, takes_body=True),
+    Route("POST", "/v1/plan", plan, takes_body=True),
+    Route("GET", "/v1/catalog", catalog),
+    Route("GET", "/v1/health", health),
+    Route("GET", "/v1/openapi.json", openapi),
+    # The first release took the request on any path; "/" stays, deprecated, for the callers of that release.
+    Route("POST", "/", bootstrap, takes_body=True),
+    # The sweep of a whole directory adds here: Route("POST", "/v1/sweep", sweep, takes_body=True).
+)
