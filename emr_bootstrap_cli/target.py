@@ -56,8 +56,11 @@ class Target:
     def env(self) -> dict[str, str]:
         return {**os.environ, **self.overrides}
 
-    def run(self, job: Job) -> Result:
-        invocation = Invocation(new_request_id(), credentials=self.credentials, own_account_id=self.own_account_id)
+    def run(self, job: Job, *, timeout_s: float | None = None) -> Result:
+        """``job`` in this process; ``timeout_s`` gives it a deadline (a sweep then stops and returns a token)."""
+        invocation = Invocation(
+            new_request_id(), credentials=self.credentials, own_account_id=self.own_account_id, timeout_s=timeout_s
+        )
         return Application(self.env).run(job, invocation)
 
     # --- running the FC handlers themselves (invoke, serve) ---------------------------------------------------
@@ -85,7 +88,7 @@ class Target:
         if self.own_account_id is None:
             from emr_bootstrap.sdk import connect
 
-            connector, _ = connect(Settings.from_env(self.env), self.credentials, None)
+            connector = connect(Settings.from_env(self.env), self.credentials, None).connector
             try:
                 self.own_account_id = connector.own_account_id()
             except CloudError as exc:

@@ -1,7 +1,6 @@
 """The subcommands, one module each. :data:`COMMANDS` is the list ``main`` registers.
 
-The sweep adds its subcommand here: a ``commands/sweep.py`` whose ``sweep`` command builds a ``SweepJob`` and
-runs it with ``target.run(job)`` like ``plan`` and ``apply`` do, then one entry in :data:`COMMANDS`.
+``sweep`` builds a ``SweepJob`` and runs it with ``target.run(job)`` like ``plan`` and ``apply`` do, in rounds.
 """
 
 from __future__ import annotations
@@ -13,8 +12,9 @@ from emr_bootstrap_cli.commands.emulator import emulator
 from emr_bootstrap_cli.commands.invoke import invoke
 from emr_bootstrap_cli.commands.run import apply, plan
 from emr_bootstrap_cli.commands.serve import serve
+from emr_bootstrap_cli.commands.sweep import sweep
 
 if TYPE_CHECKING:
     import click
 
-COMMANDS: tuple[click.Command, ...] = (plan, apply, catalog, invoke, serve, emulator)
+COMMANDS: tuple[click.Command, ...] = (plan, apply, sweep, catalog, invoke, serve, emulator)

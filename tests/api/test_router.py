@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 if TYPE_CHECKING:
-    from emr_bootstrap.cloud import AccountConnector, AccountDirectory
+    from emr_bootstrap.cloud import Ports
     from emr_bootstrap.settings import Settings
 
 
@@ -23,7 +23,7 @@ class NoCloud:
     def __init__(self) -> None:
         self.built = 0
 
-    def __call__(self, settings: Settings, invocation: Invocation) -> tuple[AccountConnector, AccountDirectory]:
+    def __call__(self, settings: Settings, invocation: Invocation) -> Ports:
         self.built += 1
         raise AssertionError("the cloud was reached")
 
@@ -53,10 +53,22 @@ def test_the_http_function_invoked_directly_with_an_invalid_request_answers_400(
     assert reply["statusCode"] == 400 and body["error"]["rule"] == "account-id"
 
 
-def test_a_timer_event_sent_to_the_http_function_is_ignored_with_200() -> None:
-    reply, body = reply_to(json.dumps({"triggerTime": "t", "triggerName": "timer", "payload": ""}).encode())
+def test_a_timer_event_sent_to_the_http_function_runs_the_sweep_it_carries() -> None:
+    from emr_bootstrap.cloud import Ports as CloudPorts
 
-    assert reply["statusCode"] == 200 and body["status"] == "ignored"
+    from tests.function.fakes import FakeConnector, FakeDirectory
+
+    member = "1234567890123456"
+    directory = FakeDirectory(members=[member])
+
+    def ports(settings: Settings, invocation: Invocation) -> CloudPorts:
+        return CloudPorts(FakeConnector(), directory)
+
+    timer = json.dumps({"triggerTime": "t", "triggerName": "daily", "payload": '{"action": "sweep"}'}).encode()
+    reply = handle(timer, Invocation("req-1"), Application({}, ports=ports), {})
+    body = json.loads(reply["body"])
+
+    assert reply["statusCode"] == 200 and body["sweep"]["listed"] == 1 and directory.pages_read == [1]
 
 
 def test_an_envelope_of_another_version_answers_400_saying_v1_is_expected() -> None:

@@ -128,7 +128,7 @@ def test_catalog_table_lists_every_role_with_what_it_trusts(cli: Cli) -> None:
         ("eventbridge-batch.json", 0, "1000000000000003"),
         ("direct-dry-run.json", 0, "planned"),
         ("http-invocation-base64.json", 0, "HTTP 200"),
-        ("timer.json", 0, "ignored"),
+        ("timer-daily.json", 0, "ManagementAccountExcluded"),
         ("actiontrail-unrelated.json", 0, "ignored"),
         ("invalid-unknown-role.json", 2, "AliyunEMRDefualtRole"),
     ],

@@ -18,9 +18,11 @@ BOX = "╭"
 
 
 def without_volatile(document: Any) -> Any:
-    """The document with request IDs and durations blanked, key order kept."""
+    """The document with request IDs, durations and call counts (the CLI asks STS who it is) blanked, key order
+    kept."""
     if isinstance(document, dict):
-        return {k: "-" if k in ("requestId", "durationMs") else without_volatile(v) for k, v in document.items()}
+        volatile = ("requestId", "durationMs", "cloudCalls")
+        return {k: "-" if k in volatile else without_volatile(v) for k, v in document.items()}
     if isinstance(document, list):
         return [without_volatile(item) for item in document]
     return document

@@ -1,7 +1,7 @@
 """The route table: what each versioned route does. Every route that runs work builds a job and calls
 :meth:`~emr_bootstrap.app.Application.run`, exactly as the FC handlers do; none touches the core or the SDK.
 
-To add a route (the sweep will add ``POST /v1/sweep``): write a handler ``(Call) -> reply`` here, add one
+To add a route: write a handler ``(Call) -> reply`` here, add one
 :class:`Route` to :data:`ROUTES`, and describe it in ``openapi.json`` (a test checks that the two agree).
 Stdlib only.
 """
@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from emr_bootstrap.api.statuses import document_reply, result_reply
-from emr_bootstrap.jobs import BootstrapJob, job_for
+from emr_bootstrap.errors import InvalidRequest
+from emr_bootstrap.jobs import BootstrapJob, InvalidJob, job_for
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from emr_bootstrap.app import Application, Invocation
+    from emr_bootstrap.jobs import Job
     from emr_bootstrap.triggers import HttpInvocation
 
     Handler: TypeAlias = Callable[["Call"], dict[str, Any]]
@@ -51,15 +53,34 @@ class Route:
     takes_body: bool = False
 
 
+def _request_job(call: Call) -> Job:
+    """The body as a bootstrap request; a sweep (``action``) belongs to ``POST /v1/sweep``."""
+    if "action" in call.http.body_payload:
+        return InvalidJob(
+            InvalidRequest("action", "unknown-field", "not a field of this route; sweeps: POST /v1/sweep")
+        )
+    return job_for(call.http, request_id=call.request_id, own_account_id=call.invocation.own_account_id)
+
+
 def bootstrap(call: Call) -> dict[str, Any]:
     """Reconcile the named accounts (read-first), writing what is missing."""
-    job = job_for(call.http, request_id=call.request_id, own_account_id=call.invocation.own_account_id)
+    return result_reply(call.app.run(_request_job(call), call.invocation))
+
+
+def sweep(call: Call) -> dict[str, Any]:
+    """Sweep the Resource Directory (README "Sweeps"), in this invocation unless fan-out is configured."""
+    body = call.http.body_payload
+    if body.get("action", "sweep") != "sweep":
+        job: Job = InvalidJob(InvalidRequest("action", "enum", 'must be "sweep" (or absent) on this route'))
+    else:
+        http = dataclasses.replace(call.http, body_payload={**body, "action": "sweep"})
+        job = job_for(http, request_id=call.request_id, own_account_id=call.invocation.own_account_id)
     return result_reply(call.app.run(job, call.invocation))
 
 
 def plan(call: Call) -> dict[str, Any]:
     """The same request, validated the same way, run as a dry run whatever ``dryRun`` says: nothing is written."""
-    job = job_for(call.http, request_id=call.request_id, own_account_id=call.invocation.own_account_id)
+    job = _request_job(call)
     if isinstance(job, BootstrapJob):
         job = dataclasses.replace(job, request=dataclasses.replace(job.request, dry_run=True))
     return result_reply(call.app.run(job, call.invocation))
@@ -95,6 +116,7 @@ def openapi(call: Call) -> dict[str, Any]:
 ROUTES: Final[tuple[Route, ...]] = (
     Route("POST", "/v1/bootstrap", bootstrap, takes_body=True),
     Route("POST", "/v1/plan", plan, takes_body=True),
+    Route("POST", "/v1/sweep", sweep, takes_body=True),
     Route("GET", "/v1/catalog", catalog),
     Route("GET", "/v1/health", health),
     Route("GET", "/v1/openapi.json", openapi),
