@@ -11,14 +11,13 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from alibabacloud_credentials.client import Client as CredentialClient
-from alibabacloud_credentials.models import Config as CredentialConfig
 from alibabacloud_ram20150501 import models as ram_models
 from alibabacloud_ram20150501.client import Client as RamClient
 from alibabacloud_sts20150401 import models as sts_models
 from alibabacloud_sts20150401.client import Client as StsClient
 
 from emr_bootstrap.cloud import AttachedPolicy, RoleState
+from emr_bootstrap.credentials import FunctionCredentials
 from emr_bootstrap.errors import CloudError
 from emr_bootstrap.sdk_common import credential_client, openapi_config, retrier, to_cloud_error, translated
 from emr_bootstrap.sdk_directory import SdkDirectory
@@ -27,8 +26,9 @@ from emr_bootstrap.sdk_fc import SdkDispatcher, dispatcher_endpoint
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from alibabacloud_credentials.client import Client as CredentialClient
+
     from emr_bootstrap.catalog import RoleSpec
-    from emr_bootstrap.credentials import FunctionCredentials
     from emr_bootstrap.pacing import CallStats, Retrier
     from emr_bootstrap.request import Mode
     from emr_bootstrap.settings import Settings
@@ -196,13 +196,8 @@ class SdkConnector:
                 err.code, f"AssumeRole {role_arn} failed: {err.message}", status=err.status, request_id=err.request_id
             ) from err
         creds = body.credentials
-        return CredentialClient(
-            CredentialConfig(
-                type="sts",
-                access_key_id=creds.access_key_id,
-                access_key_secret=creds.access_key_secret,
-                security_token=creds.security_token,
-            )
+        return credential_client(
+            FunctionCredentials(creds.access_key_id, creds.access_key_secret, creds.security_token)
         )
 
 
