@@ -187,9 +187,7 @@ def test_a_sweep_of_two_hundred_accounts_converges_exactly_under_quotas_and_faul
     members = world.create_member_accounts(200)
     world.faults.seed(2026)
     world.faults.enable_quotas()
-    world.faults.set(
-        None, latency_ms=1, throttle_rate=0.05, error_rate=0.03, drop_rate=0.02, lost_response_rate=0.02
-    )
+    world.faults.set(None, latency_ms=1, throttle_rate=0.05, error_rate=0.03, drop_rate=0.02, lost_response_rate=0.02)
     env = {"EMR_BOOTSTRAP_MAX_ATTEMPTS": "12", "EMR_BOOTSTRAP_RETRY_BACKOFF_MS": "1"}
     with LocalFunctionCompute(world, extra_env=env) as fc:
         first = fc.invoke({"action": "sweep"})
