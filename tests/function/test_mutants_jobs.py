@@ -100,7 +100,7 @@ def test_a_request_is_checked_against_the_catalog_it_is_given() -> None:
     assert isinstance(job_for(timer, request_id="r", catalog=catalog), SweepJob)
 
 
-def test_an_http_request_uses_its_body_and_is_logged_with_who_sent_it(caplog: pytest.LogCaptureFixture) -> None:
+def test_an_http_request_uses_its_body_and_is_logged_with_who_sent_it(emr_logs: list[logging.LogRecord]) -> None:
     body = json.dumps({"accountIds": [MEMBER]})
     raw = {
         "version": "v1",
@@ -114,10 +114,9 @@ def test_an_http_request_uses_its_body_and_is_logged_with_who_sent_it(caplog: py
             "http": {"method": "POST", "path": "/" + "p" * 300, "sourceIp": "192.0.2.1", "userAgent": "curl/8"},
         },
     }
-    with caplog.at_level(logging.INFO, logger="emr_bootstrap.jobs"):
-        job = from_event(json.dumps(raw).encode(), request_id="r-1")
+    job = from_event(json.dumps(raw).encode(), request_id="r-1")
     assert job == BootstrapJob(BootstrapRequest(account_ids=(MEMBER,)))
-    (record,) = [r for r in caplog.records if r.getMessage() == "http request"]
+    (record,) = [r for r in emr_logs if r.getMessage() == "http request"]
     logged: Any = record
     assert (logged.requestId, logged.httpRequestId, logged.callerAccountId) == ("r-1", "http-1", OTHER)
     assert (logged.sourceIp, logged.method, logged.userAgent) == ("192.0.2.1", "POST", "curl/8")
@@ -152,7 +151,7 @@ def test_a_blank_timer_payload_sweeps_everything_as_a_timer() -> None:
 
 
 def test_an_unusable_event_is_an_invalid_job_and_a_bug_a_failed_job_naming_only_its_type(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    monkeypatch: pytest.MonkeyPatch, emr_logs: list[logging.LogRecord]
 ) -> None:
     invalid = from_event(b"\xff", request_id="r")
     assert isinstance(invalid, InvalidJob) and invalid.error.field == "event"
@@ -161,21 +160,19 @@ def test_an_unusable_event_is_an_invalid_job_and_a_bug_a_failed_job_naming_only_
         raise KeyError("secret-input")
 
     monkeypatch.setattr("emr_bootstrap.jobs.job_for", broken)
-    with caplog.at_level(logging.ERROR, logger="emr_bootstrap.jobs"):
-        failed = from_event(b"{}", request_id="r-9")
+    failed = from_event(b"{}", request_id="r-9")
     assert isinstance(failed, FailedJob)
     assert failed.error.code == "InternalError" and failed.error.message == "unexpected KeyError"
-    (record,) = caplog.records
+    (record,) = [r for r in emr_logs if r.levelno == logging.ERROR]
     logged: Any = record
     assert record.getMessage() == "unexpected error reading the event"
     assert (logged.requestId, logged.errorType) == ("r-9", "KeyError")
 
 
-def test_believed_events_become_one_create_first_job_and_each_is_logged(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger="emr_bootstrap.jobs"):
-        job = job_for(events(account(), account(OTHER), account()), request_id="r-2", own_account_id=OWN)
+def test_believed_events_become_one_create_first_job_and_each_is_logged(emr_logs: list[logging.LogRecord]) -> None:
+    job = job_for(events(account(), account(OTHER), account()), request_id="r-2", own_account_id=OWN)
     assert job == BootstrapJob(BootstrapRequest(account_ids=(MEMBER, OTHER), strategy="create-first"), from_event=True)
-    records: list[Any] = [r for r in caplog.records if r.getMessage() == "new account event"]
+    records: list[Any] = [r for r in emr_logs if r.getMessage() == "new account event"]
     assert [(r.requestId, r.accountId, r.eventId, r.eventName, r.foundAt) for r in records] == [
         ("r-2", MEMBER, "e-56", "CreateResourceAccount", "data.x"),
         ("r-2", OTHER, "e-21", "CreateResourceAccount", "data.x"),
@@ -215,12 +212,11 @@ def test_believed_events_become_one_create_first_job_and_each_is_logged(caplog: 
     ],
 )
 def test_an_event_that_is_not_believed_is_ignored_with_its_reason_logged(
-    event: NewAccount, own: str | None, code: str, reason: str, caplog: pytest.LogCaptureFixture
+    event: NewAccount, own: str | None, code: str, reason: str, emr_logs: list[logging.LogRecord]
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="emr_bootstrap.jobs"):
-        job = job_for(events(event), request_id="r-3", own_account_id=own)
+    job = job_for(events(event), request_id="r-3", own_account_id=own)
     assert job == IgnoredJob(f"CreateResourceAccount: {reason}")
-    (record,) = [r for r in caplog.records if r.getMessage() == "event ignored"]
+    (record,) = [r for r in emr_logs if r.getMessage() == "event ignored"]
     logged: Any = record
     assert (logged.requestId, logged.eventId, logged.eventName, logged.outcome, logged.reason) == (
         "r-3",

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +20,8 @@ from emr_bootstrap.timing import Deadline
 from tests.function.fakes import FakeConnector, FakeDirectory, fast_settings
 
 if TYPE_CHECKING:
+    import logging
+
     import pytest
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
@@ -178,7 +179,7 @@ def test_a_sweep_of_accounts_already_done_writes_nothing_and_lists_none_of_them(
 
 
 def test_a_bug_in_one_account_is_reported_for_it_and_logged_with_its_ids(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    monkeypatch: pytest.MonkeyPatch, emr_logs: list[logging.LogRecord]
 ) -> None:
     original = Reconciler.account
 
@@ -188,12 +189,11 @@ def test_a_bug_in_one_account_is_reported_for_it_and_logged_with_its_ids(
         return original(self, account_id, *args, **kwargs)
 
     monkeypatch.setattr(Reconciler, "account", flaky)
-    with caplog.at_level(logging.ERROR, logger="emr_bootstrap.sweep"):
-        result = run({}, FakeDirectory(members=MEMBERS[:3]))
+    result = run({}, FakeDirectory(members=MEMBERS[:3]))
     (failed,) = [a for a in result["accounts"] if a["status"] == "failed"]
     assert failed["accountId"] == MEMBERS[1] and failed["status"] == "failed" and failed["durationMs"] == 0
     assert failed["error"]["code"] == "InternalError" and failed["error"]["message"] == "unexpected RuntimeError"
-    (record,) = caplog.records
+    (record,) = [r for r in emr_logs if r.getMessage() == "unexpected error" and r.name == "emr_bootstrap.sweep"]
     logged: Any = record
     assert record.getMessage() == "unexpected error" and record.exc_info is not None
     assert (logged.requestId, logged.accountId) == ("sweep-1", MEMBERS[1])
