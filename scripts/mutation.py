@@ -155,7 +155,8 @@ def run_mutmut(names: list[str], max_children: int, timeout_s: float, log: Path)
     """``mutmut run`` in the stage; its progress line is echoed every 30 s, its whole output goes to ``log``."""
     command = [str(Path(sys.executable).parent / "mutmut"), "run", "--max-children", str(max_children), *names]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    print(f"mutation: {' '.join(command[1:])}  (in {STAGE.relative_to(REPO)}, log: {log.relative_to(REPO)})")
+    shown = " ".join(command[1:4]) + (f" and {len(names)} mutant names" if names else "")
+    print(f"mutation: mutmut {shown}  (in {STAGE.relative_to(REPO)}, log: {log.relative_to(REPO)})")
     started = time.monotonic()
     last_echo = started
     last_line = ""

@@ -13,6 +13,7 @@ from emr_bootstrap.request import parse_request
 from emr_bootstrap.scope import Scope
 from emr_bootstrap.timing import Deadline
 
+from tests.function.fakes import FakeClock as FakeClockForDeadline
 from tests.function.fakes import FakeConnector, FakeDirectory, FakeRam, bootstrap, fast_settings
 
 if TYPE_CHECKING:
@@ -208,3 +209,161 @@ def test_an_account_past_the_deadline_says_how_little_time_was_left() -> None:
         "not started: 0.0s were left before the invocation's deadline, "
         "less than the 5s kept to finish the accounts already started"
     )
+
+
+class Ticking:
+    """A clock that moves one second each time it is read, and sleeps by moving on."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_skipped_and_failed_accounts_log_why_with_how_long_they_took(emr_logs: list[logging.LogRecord]) -> None:
+    directory = FakeDirectory()
+    directory.statuses[A] = "CreateVerifying"
+    directory.fail[B] = CloudError("Throttling.User", "slow down", status=400)
+    clock = Ticking()
+    result = bootstrap(
+        parse_request({"accountIds": [A, B], "strategy": "create-first"}),
+        FakeConnector(),
+        request_id="r",
+        directory=directory,
+        settings=fast_settings(clock, propagation_timeout_s=5.0),  # type: ignore[arg-type]
+    )
+    by_id = {a.account_id: a for a in result.accounts}
+    waiting, throttled = by_id[A], by_id[B]
+    assert waiting.status == "skipped" and waiting.skip is not None and waiting.duration_ms > 0
+    assert waiting.skip.message == f"account {A} is CreateVerifying in the Resource Directory, not active yet"
+    assert throttled.status == "failed" and throttled.error is not None and throttled.duration_ms > 0
+    assert throttled.error.message == "GetAccount: slow down"
+    logged = {r.accountId: r for r in messages(emr_logs, "account ")}  # type: ignore[attr-defined]
+    assert fields(logged[A], "outcome", "errorCode") == ("skipped", "AccountNotReady")
+    assert fields(logged[B], "outcome", "errorCode") == ("failed", "Throttling.User")
+    assert logged[A].durationMs == by_id[A].duration_ms  # type: ignore[attr-defined]
+    assert isinstance(result.duration_ms, int) and result.request_id == "r"
+
+
+def test_a_run_times_every_role_and_account_and_names_skipped_roles_policies() -> None:
+    clock = Ticking()
+    request = parse_request({"accountIds": [A], "customEcsRole": "MyEcsRole"})
+    result = bootstrap(request, FakeConnector(), request_id="r", settings=fast_settings(clock))  # type: ignore[arg-type]
+    (account,) = result.accounts
+    assert account.duration_ms > 0 and all(role.duration_ms > 0 for role in account.roles if role.outcome != "skipped")
+    skipped = next(role for role in account.roles if role.outcome == "skipped")
+    assert skipped.policy_name == "AliyunECSInstanceForEMRRolePolicy"
+    created = next(role for role in account.roles if role.outcome == "created")
+    assert created.policy_name == "AliyunEMRRolePolicy"
+    assert [c.to_dict() for c in created.changes] == [
+        {"action": "CreateRole"},
+        {"action": "AttachPolicyToRole", "policyName": "AliyunEMRRolePolicy"},
+    ]
+
+
+def test_one_account_reconciled_alone_logs_an_empty_request_id(emr_logs: list[logging.LogRecord]) -> None:
+    reconciler = Reconciler(FakeConnector(), FakeDirectory(), catalog=load_catalog(), settings=fast_settings())
+    reconciler.account(A, parse_request({"accountIds": [A]}), strategy="read-first")
+    assert {r.requestId for r in emr_logs if hasattr(r, "requestId")} == {""}
+
+
+def test_a_created_role_gets_the_catalog_description_and_each_call_is_timed(emr_logs: list[logging.LogRecord]) -> None:
+    ram = FakeRam(A)
+    bootstrap(
+        parse_request({"accountIds": [A], "roles": ["AliyunEMRDefaultRole"]}), FakeConnector({A: ram}), request_id="r"
+    )
+    role = ram.role("AliyunEMRDefaultRole")
+    assert role is not None and role.description == load_catalog().require("AliyunEMRDefaultRole").description
+    calls = messages(emr_logs, "call ")
+    assert {r.getMessage() for r in calls} == {
+        "call GetRole",
+        "call ListPoliciesForRole",
+        "call CreateRole",
+        "call AttachPolicyToRole",
+    }
+    assert all(isinstance(r.durationMs, int) and r.action == r.getMessage()[5:] for r in calls)  # type: ignore[attr-defined]
+
+
+def test_a_failed_trust_repair_names_the_call_that_failed() -> None:
+    spec = load_catalog().require("AliyunEMRDefaultRole")
+    drifted = FakeRam(B)
+    drifted.seed_role(spec.name, '{"Statement": [], "Version": "1"}', [(spec.policy_name, "System")])
+    drifted.fail[("UpdateRole", None)] = CloudError("NoPermission", "denied", status=403)
+    repair = parse_request({"accountIds": [B], "roles": [spec.name], "drift": "repair"})
+    (role,) = bootstrap(repair, FakeConnector({B: drifted}), request_id="r").accounts[0].roles
+    assert role.error is not None and role.error.message == "UpdateRole: denied"
+
+
+def test_waiting_for_a_new_role_stops_at_the_invocations_deadline() -> None:
+    for knob, message in (
+        ("attach_not_found", "AttachPolicyToRole still answered EntityNotExist.Role 5s after the role was created"),
+        (
+            "invisible_reads",
+            "the writes succeeded but the role's trust policy and the policy attachment did not show "
+            "in reads within 5s",
+        ),
+    ):
+        clock = FakeClockForDeadline()
+        ram = FakeRam(A)
+        setattr(ram, knob, 10_000)
+        settings = fast_settings(clock, propagation_timeout_s=5.0)
+        deadline = Deadline(at=2.0, margin_s=0.0, clock=clock)
+        request = parse_request({"accountIds": [A], "roles": ["AliyunEMRDefaultRole"], "strategy": "create-first"})
+        result = bootstrap(request, FakeConnector({A: ram}), request_id="r", settings=settings, deadline=deadline)
+        (role,) = result.accounts[0].roles
+        assert role.outcome == "failed" and role.error is not None and role.error.code == "PropagationTimeout"
+        assert role.error.message == message
+        assert clock.now <= 2.0
+
+
+def test_a_role_that_exists_but_is_not_yet_readable_is_waited_for_not_created_again() -> None:
+    spec = load_catalog().require("AliyunEMRDefaultRole")
+    ram = FakeRam(A)
+    ram.seed_role(spec.name, spec.trust_policy, [(spec.policy_name, "System")])
+    ram._roles[spec.name.lower()].hidden_get_reads = 2  # a concurrent run's create, not visible yet
+    request = parse_request({"accountIds": [A], "roles": [spec.name], "strategy": "create-first"})
+    (role,) = bootstrap(request, FakeConnector({A: ram}), request_id="r").accounts[0].roles
+    assert role.outcome == "unchanged" and ram.calls["CreateRole"] == 1
+
+
+def test_a_role_never_readable_after_create_said_it_exists_times_out_saying_so() -> None:
+    spec = load_catalog().require("AliyunEMRDefaultRole")
+    ram = FakeRam(A)
+    ram.seed_role(spec.name, spec.trust_policy, [(spec.policy_name, "System")])
+    ram._roles[spec.name.lower()].hidden_get_reads = 10_000
+    clock = FakeClockForDeadline()
+    request = parse_request({"accountIds": [A], "roles": [spec.name], "strategy": "create-first"})
+    deadline = Deadline(at=2.0, margin_s=0.0, clock=clock)
+    settings = fast_settings(clock, propagation_timeout_s=5.0)
+    (role,) = (
+        bootstrap(request, FakeConnector({A: ram}), request_id="r", settings=settings, deadline=deadline)
+        .accounts[0]
+        .roles
+    )
+    assert role.error is not None
+    assert role.error.message == "CreateRole said the role exists, but GetRole did not show it within 5s"
+    assert clock.now <= 2.0
+
+
+def test_verification_repeats_only_the_reads_still_unconfirmed() -> None:
+    spec = load_catalog().require("AliyunEMRDefaultRole")
+    stale = FakeRam(A)
+    stale.seed_role(spec.name, '{"Statement": [], "Version": "1"}', [(spec.policy_name, "System")])
+    stale.stale_trust_reads = 2
+    repair = parse_request({"accountIds": [A], "roles": [spec.name], "drift": "repair"})
+    (role,) = bootstrap(repair, FakeConnector({A: stale}), request_id="r").accounts[0].roles
+    assert role.outcome == "updated"
+    # observe: 1 GetRole + 1 List; verify: the trust shows on the 3rd GetRole, the policy on the 1st List.
+    assert (stale.calls["GetRole"], stale.calls["ListPoliciesForRole"]) == (4, 2)
+    unattached = FakeRam(B)
+    unattached.seed_role(spec.name, spec.trust_policy)
+    unattached.invisible_reads = 2
+    plain = parse_request({"accountIds": [B], "roles": [spec.name]})
+    (role,) = bootstrap(plain, FakeConnector({B: unattached}), request_id="r").accounts[0].roles
+    assert role.outcome == "updated"
+    assert (unattached.calls["GetRole"], unattached.calls["ListPoliciesForRole"]) == (2, 4)

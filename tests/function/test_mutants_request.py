@@ -173,3 +173,10 @@ def test_the_payload_may_be_64_kib_and_not_a_byte_more() -> None:
         check_payload_size(65537)
     assert (caught.value.field, caught.value.rule) == ("$", "max-size")
     assert str(caught.value) == "$: the request must be at most 65536 bytes, got 65537"
+
+
+def test_an_echoed_value_is_cut_only_past_forty_characters() -> None:
+    forty = "1" * 38  # 40 characters once quoted
+    assert refused({"accountIds": [forty]})[2] == f'must be a string of 10-20 digits, got "{forty}"'
+    longer = "2" * 39
+    assert refused({"accountIds": [longer]})[2] == 'must be a string of 10-20 digits, got "' + "2" * 36 + "..."

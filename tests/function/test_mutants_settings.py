@@ -159,3 +159,16 @@ def test_the_default_margin_leaves_propagation_plus_five_seconds_but_at_most_hal
     settings = Settings.from_env({"EMR_BOOTSTRAP_PROPAGATION_TIMEOUT_S": "10"})
     assert settings.deadline_margin_s(600) == 15.0
     assert settings.deadline_margin_s(20) == 10.0
+
+
+def test_an_unusable_service_endpoint_names_its_own_variable() -> None:
+    for variable in (
+        "EMR_BOOTSTRAP_RAM_ENDPOINT",
+        "EMR_BOOTSTRAP_STS_ENDPOINT",
+        "EMR_BOOTSTRAP_RESOURCEMANAGER_ENDPOINT",
+    ):
+        assert refused({variable: "a host"}).startswith(f"{variable}='a host': ")
+
+
+def test_only_the_slashes_after_a_url_host_are_dropped() -> None:
+    assert parse_endpoint("V", "http://BOX/") == Endpoint("BOX", "http")

@@ -17,7 +17,7 @@ from emr_bootstrap.sweep import FanOut, Sweeper
 from emr_bootstrap.sweep_request import Position, parse_sweep_request
 from emr_bootstrap.timing import Deadline
 
-from tests.function.fakes import FakeConnector, FakeDirectory, fast_settings
+from tests.function.fakes import FakeClock, FakeConnector, FakeDirectory, FakeRam, fast_settings
 
 if TYPE_CHECKING:
     import logging
@@ -206,3 +206,52 @@ def test_a_resumed_sweep_starts_at_its_position() -> None:
     directory = FakeDirectory(members=MEMBERS)
     result = run({"nextToken": token}, directory)
     assert result["sweep"] == {"listed": 140, "selected": 140, "pages": 2} and directory.pages_read == [2, 3]
+
+
+def test_a_batch_never_carries_the_folder_filter_it_was_chosen_by() -> None:
+    dispatcher = Dispatcher()
+    directory = FakeDirectory(members=MEMBERS[:3])
+    for account in MEMBERS[:3]:
+        directory.paths[account] = f"rd-1/r-root/fd-prod/{account}"
+    run({"folderIds": ["fd-prod"]}, directory, fan_out=FanOut(dispatcher, batch_size=10))
+    (payload,) = dispatcher.payloads
+    assert payload == {"action": "sweep-batch", "accountIds": MEMBERS[:3], "share": 1.0}
+
+
+def test_a_sweep_logs_under_its_request_and_reports_its_duration(emr_logs: list[logging.LogRecord]) -> None:
+    class Ticking:
+        now = 0.0
+
+        def __call__(self) -> float:
+            self.now += 1.0
+            return self.now
+
+        def sleep(self, seconds: float) -> None:
+            self.now += seconds
+
+    clock = Ticking()
+    directory = FakeDirectory(members=MEMBERS[:2])
+    reconciler = Reconciler(FakeConnector(), directory, catalog=load_catalog(), settings=fast_settings(clock))  # type: ignore[arg-type]
+    result = Sweeper(reconciler, directory, now=lambda: NOW).run(
+        parse_sweep_request({"action": "sweep"}), request_id="sweep-7", deadline=Deadline.never()
+    )
+    assert result.duration_ms > 0 and result.to_dict()["summary"]["durationMs"] == result.duration_ms
+    roles = [r for r in emr_logs if r.getMessage().startswith("role ")]
+    assert roles and {r.requestId for r in roles} == {"sweep-7"}  # type: ignore[attr-defined]
+
+
+def test_a_swept_account_waits_for_new_roles_only_until_the_invocations_deadline() -> None:
+    clock = FakeClock()
+    ram = FakeRam(MEMBERS[0])
+    ram.attach_not_found = 10_000
+    directory = FakeDirectory(members=MEMBERS[:1])
+    settings = fast_settings(clock, propagation_timeout_s=5.0)
+    reconciler = Reconciler(FakeConnector({MEMBERS[0]: ram}), directory, catalog=load_catalog(), settings=settings)
+    result = Sweeper(reconciler, directory, now=lambda: NOW).run(
+        parse_sweep_request({"action": "sweep", "roles": ["AliyunEMRDefaultRole"]}),
+        request_id="s",
+        deadline=Deadline(at=2.0, margin_s=0.0, clock=clock),
+    )
+    (account,) = result.accounts
+    assert account.roles[0].error is not None and account.roles[0].error.code == "PropagationTimeout"
+    assert clock.now <= 2.0

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import pytest
+from emr_bootstrap.catalog import CATALOG_PATH, parse_catalog
 from emr_bootstrap.errors import InvalidRequest
 from emr_bootstrap.request import BootstrapRequest
 from emr_bootstrap.sweep_request import Position, SweepRequest, parse_sweep_batch, parse_sweep_request
@@ -207,3 +208,21 @@ def test_a_batch_share_outside_zero_to_one_is_refused(share: object) -> None:
         parse_sweep_batch({"action": "sweep-batch", "accountIds": [A], "share": share})
     assert (caught.value.field, caught.value.rule) == ("share", "range")
     assert str(caught.value) == "share: must be a number above 0 and at most 1"
+
+
+def test_tokens_of_any_length_in_range_are_decoded_not_refused_for_their_size() -> None:
+    for token in ("A", "A" * 60_000):
+        assert refused(sweep(nextToken=token)) == (
+            "nextToken",
+            "token",
+            "is not a token this function issued (not base64url JSON)",
+        )
+
+
+def test_a_resumed_sweep_checks_its_roles_against_the_same_catalog() -> None:
+    raw = json.loads(CATALOG_PATH.read_text(encoding="utf-8"))
+    raw["roles"][0]["name"] = "OnlyInThisCatalog"
+    catalog = parse_catalog(raw)
+    request = parse_sweep_request(sweep(roles=["OnlyInThisCatalog"]), catalog=catalog)
+    resumed = parse_sweep_request(sweep(nextToken=request.token(Position(2, 0))), catalog=catalog)
+    assert resumed.template.roles == ("OnlyInThisCatalog",)

@@ -56,3 +56,58 @@ def test_a_long_difference_lists_three_grants_and_counts_the_rest() -> None:
         "also has Allow sts:assumerole to Service s0.aliyuncs.com, Allow sts:assumerole to Service s1.aliyuncs.com, "
         "Allow sts:assumerole to Service s2.aliyuncs.com"
     )
+
+
+def test_a_role_whose_trust_is_not_a_policy_is_drift_saying_why_and_never_a_widening() -> None:
+    cases = {
+        "{": "not valid JSON",
+        "[]": "not a JSON object",
+        '{"Version": "1"}': "Statement is missing",
+        '{"Version": "1", "Statement": ["x"]}': "each Statement must be an object",
+        '{"Version": "1", "Statement": [{"Effect": 1, "Action": "sts:AssumeRole"}]}': "Effect must be a string",
+        '{"Version": "1", "Statement": [{"Effect": "Allow", "Action": 5}]}': (
+            "Action must be a string or a list, got int"
+        ),
+        '{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "a", "Principal": 5}]}': (
+            "Principal must be an object"
+        ),
+        '{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "a", "Principal": {"Service": 5}}]}': (
+            "Principal.Service must be a string or a list, got int"
+        ),
+        '{"Version": "1", "Statement": [{"Effect": "Allow", "Action": "a", "Principal": {"Service": [1]}}]}': (
+            "Principal.Service must contain strings"
+        ),
+    }
+    for actual, why in cases.items():
+        result = compare_trust(policy(allow()), actual)
+        assert result.equal is False and result.widened is False and result.expected_principals_allowed is True
+        assert result.difference == f"trust policy is {why}"
+
+
+def test_a_string_principal_is_a_principal_of_no_type_compared_in_any_case() -> None:
+    no_principal = {"Action": "sts:AssumeRole", "Effect": "Allow"}
+    assert compare_trust(policy(no_principal), policy({**no_principal, "Principal": "*"})).equal
+    assert compare_trust(
+        policy({**no_principal, "Principal": {"": ["acs"]}}), policy({**no_principal, "Principal": "ACS"})
+    ).equal
+
+
+def test_a_statement_without_an_action_is_described_as_such() -> None:
+    no_action = {"Effect": "Allow", "Principal": SERVICE}
+    assert compare_trust(policy(allow()), policy(allow(), no_action)).difference == (
+        "also has Allow (no action) to Service emr.aliyuncs.com"
+    )
+
+
+def test_other_elements_compare_whatever_their_key_order() -> None:
+    one = allow(Condition={"Bool": {"x": "true"}}, Resource="r")
+    other = {"Resource": "r", "Condition": {"Bool": {"x": "true"}}, **allow()}
+    assert compare_trust(policy(one), policy(other)).equal
+
+
+def test_several_differences_are_listed_in_one_sentence() -> None:
+    actual = {"Statement": [allow(Principal={"Service": ["ecs.aliyuncs.com"]})], "Version": "2"}
+    assert compare_trust(policy(allow()), actual).difference == (
+        'Version is "2", expected "1"; also has Allow sts:assumerole to Service ecs.aliyuncs.com; '
+        "lacks Allow sts:assumerole to Service emr.aliyuncs.com"
+    )
