@@ -108,9 +108,10 @@ def test_deadlines_start_nothing_once_only_the_margin_is_left() -> None:
 
 
 def test_elapsed_time_is_whole_milliseconds_never_negative() -> None:
-    now = iter([1.5, 1.0, 2.0])
+    now = iter([1.5, 3.0, 1.0, 2.0])
     settings = ReconcileSettings(clock=lambda: next(now))
     assert settings.elapsed_ms(1.0) == 500
+    assert settings.elapsed_ms(1.0) == 2000
     assert settings.elapsed_ms(1.0) == 0
     assert settings.elapsed_ms(3.0) == 0
 

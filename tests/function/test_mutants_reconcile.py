@@ -4,9 +4,10 @@ that cannot be entered, a directory that does not know an account, or a deadline
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
-from emr_bootstrap.catalog import load_catalog
+from emr_bootstrap.catalog import CATALOG_PATH, load_catalog, parse_catalog
 from emr_bootstrap.errors import CloudError
 from emr_bootstrap.reconcile import Reconciler
 from emr_bootstrap.request import parse_request
@@ -367,3 +368,16 @@ def test_verification_repeats_only_the_reads_still_unconfirmed() -> None:
     (role,) = bootstrap(plain, FakeConnector({B: unattached}), request_id="r").accounts[0].roles
     assert role.outcome == "updated"
     assert (unattached.calls["GetRole"], unattached.calls["ListPoliciesForRole"]) == (2, 4)
+
+
+def test_an_account_with_many_roles_reconciles_them_all_without_starving_the_pool() -> None:
+    raw = json.loads(CATALOG_PATH.read_text(encoding="utf-8"))
+    template = raw["roles"][0]
+    raw["roles"] += [{**template, "name": f"ExtraAlwaysRole{n}"} for n in range(8)]
+    catalog = parse_catalog(raw)
+    result = bootstrap(
+        parse_request({"accountIds": [A]}, catalog=catalog), FakeConnector(), request_id="r", catalog=catalog
+    )
+    (account,) = result.accounts
+    assert account.status == "succeeded" and len(account.roles) == 10
+    assert {role.outcome for role in account.roles} == {"created"}
