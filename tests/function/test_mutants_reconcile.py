@@ -5,6 +5,7 @@ that cannot be entered, a directory that does not know an account, or a deadline
 from __future__ import annotations
 
 import json
+import threading
 from typing import TYPE_CHECKING, Any
 
 from emr_bootstrap.catalog import CATALOG_PATH, load_catalog, parse_catalog
@@ -370,14 +371,31 @@ def test_verification_repeats_only_the_reads_still_unconfirmed() -> None:
     assert (unattached.calls["GetRole"], unattached.calls["ListPoliciesForRole"]) == (2, 4)
 
 
-def test_an_account_with_many_roles_reconciles_them_all_without_starving_the_pool() -> None:
+class Gathering(FakeRam):
+    """RAM whose first ``parties`` GetRole calls wait for each other: they only pass if the roles run at once."""
+
+    def __init__(self, account_id: str, parties: int) -> None:
+        super().__init__(account_id)
+        self.barrier = threading.Barrier(parties, timeout=5)
+        self._first_reads = 0
+        self._count = threading.Lock()
+
+    def get_role(self, role_name: str) -> Any:
+        with self._count:
+            self._first_reads += 1
+            gather = self._first_reads <= self.barrier.parties
+        if gather:
+            self.barrier.wait()
+        return super().get_role(role_name)
+
+
+def test_every_role_of_an_account_runs_at_once_however_many_the_catalog_has() -> None:
     raw = json.loads(CATALOG_PATH.read_text(encoding="utf-8"))
     template = raw["roles"][0]
     raw["roles"] += [{**template, "name": f"ExtraAlwaysRole{n}"} for n in range(8)]
     catalog = parse_catalog(raw)
-    result = bootstrap(
-        parse_request({"accountIds": [A]}, catalog=catalog), FakeConnector(), request_id="r", catalog=catalog
-    )
+    ram = Gathering(A, parties=10)
+    request = parse_request({"accountIds": [A]}, catalog=catalog)
+    result = bootstrap(request, FakeConnector({A: ram}), request_id="r", catalog=catalog)
     (account,) = result.accounts
-    assert account.status == "succeeded" and len(account.roles) == 10
-    assert {role.outcome for role in account.roles} == {"created"}
+    assert len(account.roles) == 10 and {role.outcome for role in account.roles} == {"created"}
