@@ -226,8 +226,12 @@ def mutant_change(name: str, module_path: str) -> str | None:
     return " / ".join(added)
 
 
-def summarise(config: dict[str, Any], equivalents: dict[str, Equivalent]) -> tuple[dict[str, Counts], list[str]]:
-    """Counts per mutated module, and the equivalents entries that are stale (with why)."""
+def summarise(
+    config: dict[str, Any], equivalents: dict[str, Equivalent], notes: list[str] | None = None
+) -> tuple[dict[str, Counts], list[str]]:
+    """Counts per mutated module, and the equivalents entries that are stale (with why); ``notes`` collects the
+    listed equivalents that timed out (counted as equivalent, not as kills)."""
+    notes = [] if notes is None else notes
     per_module: dict[str, Counts] = {}
     known: set[str] = set()
     stale: list[str] = []
@@ -243,6 +247,10 @@ def summarise(config: dict[str, Any], equivalents: dict[str, Equivalent]) -> tup
             counts.mutants += 1
             if code in KILLED:
                 counts.killed += 1
+            elif code in TIMEOUT and name in equivalents:
+                # A mutant that changes nothing can still run out of time on a loaded machine: not a kill.
+                counts.equivalent += 1
+                notes.append(f"{name}: listed as equivalent, timed out this run (a loaded machine?)")
             elif code in TIMEOUT:
                 counts.timeout += 1
             elif code == SURVIVED:
@@ -267,7 +275,7 @@ def summarise(config: dict[str, Any], equivalents: dict[str, Equivalent]) -> tup
                 counts.other += 1
                 counts.survivors.append(name)
         for name in sorted(set(equivalents) & set(verdicts)):
-            if verdicts[name] in KILLED or verdicts[name] in TIMEOUT:
+            if verdicts[name] in KILLED:
                 stale.append(f"{name}: listed as equivalent, but a test kills it: remove it from the list")
     for name in sorted(set(equivalents) - known):
         stale.append(f"{name}: listed as equivalent, but there is no such mutant")
@@ -317,13 +325,16 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = round(time.monotonic() - started)
 
     equivalents = read_equivalents()
-    per_module, stale = summarise(config, equivalents)
+    notes: list[str] = []
+    per_module, stale = summarise(config, equivalents, notes)
     total = Counts()
     for counts in per_module.values():
         total.add(counts)
     print(table(per_module, total))
     for line in stale:
         print(f"stale equivalent: {line}")
+    for line in notes:
+        print(f"note: {line}")
     if total.survivors:
         print(
             f"{len(total.survivors)} mutants not killed and not listed as equivalent ({EQUIVALENTS.relative_to(REPO)}):"
@@ -345,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
         "modules": {name: counts.as_json() for name, counts in per_module.items()},
         "notKilled": total.survivors,
         "staleEquivalents": stale,
+        "equivalentsTimedOut": notes,
     }
     out = args.out or (SUMMARY if not (args.resume or args.names or args.summary_only) else STAGE / "summary.json")
     out.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -42,7 +42,8 @@ def test_the_summary_counts_verdicts_and_excludes_only_current_equivalents(
 ) -> None:
     meta = tmp_path / "mutants" / "emr_bootstrap" / "m.py.meta"
     meta.parent.mkdir(parents=True)
-    verdicts = {f"emr_bootstrap.m.x_f__mutmut_{n}": code for n, code in enumerate([1, 3, 36, 0, 0, 0, 33, None, 1], 1)}
+    codes = [1, 3, 36, 0, 0, 0, 33, None, 1, -24]
+    verdicts = {f"emr_bootstrap.m.x_f__mutmut_{n}": code for n, code in enumerate(codes, 1)}
     meta.write_text(json.dumps({"exit_code_by_key": verdicts}), encoding="utf-8")
     monkeypatch.setattr(mutation, "STAGE", tmp_path)
     changes = {"emr_bootstrap.m.x_f__mutmut_4": "same", "emr_bootstrap.m.x_f__mutmut_5": "moved"}
@@ -54,21 +55,24 @@ def test_the_summary_counts_verdicts_and_excludes_only_current_equivalents(
             "emr_bootstrap.m.x_f__mutmut_5",  # the mutant changed: stale
             "emr_bootstrap.m.x_f__mutmut_9",  # killed now: stale
             "emr_bootstrap.m.x_f__mutmut_99",  # gone: stale
+            "emr_bootstrap.m.x_f__mutmut_10",  # timed out on a loaded machine: still equivalent, noted
         )
     }
-    per_module, stale = mutation.summarise({"only_mutate": ["emr_bootstrap/m.py"]}, listed)
+    notes: list[str] = []
+    per_module, stale = mutation.summarise({"only_mutate": ["emr_bootstrap/m.py"]}, listed, notes)
     counts = per_module["m.py"]
     assert counts.as_json() == {
-        "mutants": 9,
+        "mutants": 10,
         "killed": 3,
         "timeout": 1,
         "survived": 2,
-        "equivalent": 1,
+        "equivalent": 2,
         "noTests": 1,
         "notChecked": 1,
         "other": 0,
         "score": 50.0,
     }
+    assert [line.split(":")[0] for line in notes] == ["emr_bootstrap.m.x_f__mutmut_10"]
     assert counts.survivors == [
         "emr_bootstrap.m.x_f__mutmut_5",
         "emr_bootstrap.m.x_f__mutmut_6",

@@ -42,3 +42,15 @@ def test_a_dry_run_of_a_repair_plans_the_trust_update_and_lists_the_extra_polici
     assert [change.to_dict() for change in role.changes] == [
         {"action": "UpdateRole", "field": "AssumeRolePolicyDocument"}
     ]
+
+
+def test_a_repaired_role_reports_the_drift_it_repaired() -> None:
+    request = parse_request({"accountIds": [ACCOUNT], "roles": [ROLE], "drift": "repair"})
+    result = bootstrap(request, FakeConnector({ACCOUNT: drifted_ram()}), request_id="r")
+    (role,) = result.accounts[0].roles
+    assert role.outcome == "updated" and role.drift is not None
+    assert role.to_dict()["drift"] == {
+        "trustPolicy": "also has Allow sts:assumerole to Service ecs.aliyuncs.com; "
+        "lacks Allow sts:assumerole to Service emr.aliyuncs.com",
+        "widened": True,
+    }
