@@ -54,7 +54,7 @@ package: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
-# Mutation testing of function/'s core and adapters against tests/function (mutmut; about 25 min on 2 cores, not
+# Mutation testing of function/'s core and adapters against tests/function (mutmut; about 15 min on 2 cores, not
 # part of `make test`). Writes docs/mutation-summary.json; survivors that change nothing are in
 # docs/mutation-equivalents.md. ARGS='--resume NAME...' reruns some mutants in the kept build/mutation.
 mutation: $(STAMP)
