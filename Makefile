@@ -12,7 +12,7 @@ export UV_PYTHON_DOWNLOADS    := never
 # TLS roots from the system store, as pip's: a CA that a proxy needs, installed there, is trusted without SSL_CERT_FILE.
 export UV_SYSTEM_CERTS        ?= true
 
-.PHONY: demo test lockcheck lint typecheck unit package bench lock audit clean
+.PHONY: demo test lockcheck lint typecheck unit package bench mutation lock audit clean
 
 # pip and uv at the locked versions, hash-checked, into a plain venv.
 $(BOOT): requirements/bootstrap.txt
@@ -53,6 +53,12 @@ package: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# Mutation testing of function/'s core and adapters against tests/function (mutmut; about 15 min on 2 cores, not
+# part of `make test`). Writes docs/mutation-summary.json; survivors that change nothing are in
+# docs/mutation-equivalents.md. ARGS='--resume NAME...' reruns some mutants in the kept build/mutation.
+mutation: $(STAMP)
+	$(PY) scripts/mutation.py --fail-under 90 $(ARGS)
 
 # Re-resolve on purpose: `make lock` after editing dependencies in pyproject.toml (keeps the other pins);
 # `make lock ARGS=--upgrade` moves everything to the newest allowed; ARGS='--upgrade-package NAME' one package.
