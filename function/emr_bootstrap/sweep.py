@@ -197,14 +197,11 @@ class _Walk:
         chosen = [info.account_id for _, info in self.pages_from_start()]
         chunks = [chosen[i : i + fan_out.batch_size] for i in range(0, len(chosen), fan_out.batch_size)]
         for chunk in chunks:
-            payload = {
-                "action": BATCH_ACTION,
-                "accountIds": chunk,
-                "share": round(1 / len(chunks), 6),
-                **self.request.options(),
-            }
+            payload = dict(self.request.options())
             for key in ("folderIds", "excludeAccountIds", "changedWithinMinutes"):
                 payload.pop(key, None)  # the batch names its accounts; the filters were applied here
+            # Last, so that the sweep's own accountIds filter never replaces the batch's chunk.
+            payload |= {"action": BATCH_ACTION, "accountIds": chunk, "share": round(1 / len(chunks), 6)}
             try:
                 invocation_id = fan_out.dispatcher.invoke_async(payload)
             except CloudError as exc:

@@ -153,3 +153,28 @@ def test_a_batch_is_a_read_first_request_with_its_share_of_the_quota() -> None:
     assert (batch.request.account_ids, batch.request.strategy, batch.share) == (tuple(MEMBERS[:2]), "read-first", 0.25)
     with pytest.raises(InvalidRequest, match="share"):
         parse_sweep_batch({"action": "sweep-batch", "accountIds": MEMBERS[:1], "share": 2})
+
+
+class RecordingDispatcher:
+    def __init__(self) -> None:
+        self.payloads: list[dict[str, Any]] = []
+
+    def invoke_async(self, payload: Any) -> str:
+        self.payloads.append(dict(payload))
+        return f"req-{len(self.payloads)}"
+
+
+def test_fanned_out_batches_each_name_their_own_chunk_even_when_the_sweep_names_accounts() -> None:
+    from emr_bootstrap.sweep import FanOut
+
+    directory = FakeDirectory(members=MEMBERS[:10])
+    dispatcher = RecordingDispatcher()
+    request = parse_sweep_request({"action": "sweep", "accountIds": MEMBERS[:5], "dryRun": True})
+
+    result = sweeper(directory).run(
+        request, request_id="s", deadline=Deadline.never(), fan_out=FanOut(dispatcher, batch_size=2)
+    )
+
+    assert [p["accountIds"] for p in dispatcher.payloads] == [MEMBERS[0:2], MEMBERS[2:4], MEMBERS[4:5]]
+    assert all(p["action"] == "sweep-batch" and p["dryRun"] is True for p in dispatcher.payloads)
+    assert [b["accounts"] for b in result.to_dict()["sweep"]["batches"]] == [2, 2, 1]
