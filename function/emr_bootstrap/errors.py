@@ -9,6 +9,7 @@ lives in one table, :mod:`emr_bootstrap.codes`. Stdlib only.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,7 +134,7 @@ class ErrorInfo:
     rule: str | None = None
     # Whether the failure may pass, when the code alone cannot say (an unknown code answered with a 5xx status).
     # Not part of the result JSON.
-    transient_status: bool | None = None
+    transient_status: bool | None = dataclasses.field(default=None, compare=False)
 
     @property
     def transient(self) -> bool:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 ACTION: Final = "sweep"
 # At most 200 IDs per list and a token of at most 30,000 characters: any sweep request fits the 64 KiB body limit.
 MAX_IDS: Final = 200
+MAX_TOKEN_CHARS: Final = 30_000
 MAX_WINDOW_MINUTES: Final = 7 * 24 * 60
 TOKEN_VERSION: Final = 1
 _ROLE_FIELDS: Final = ("emrVersion", "features", "roles", "customEcsRole", "dryRun", "drift")
@@ -150,7 +151,7 @@ def _decode_token(token: Any) -> tuple[dict[str, Any], Position, bool]:
     def bad(why: str) -> InvalidRequest:
         return InvalidRequest("nextToken", "token", f"is not a token this function issued ({why})")
 
-    if not isinstance(token, str) or not 1 <= len(token) <= 30_000:
+    if not isinstance(token, str) or not 1 <= len(token) <= MAX_TOKEN_CHARS:
         raise bad("not a string of a sensible size")
     try:
         document = safe_json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("utf-8"))

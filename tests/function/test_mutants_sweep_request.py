@@ -12,7 +12,14 @@ import pytest
 from emr_bootstrap.catalog import CATALOG_PATH, parse_catalog
 from emr_bootstrap.errors import InvalidRequest
 from emr_bootstrap.request import BootstrapRequest
-from emr_bootstrap.sweep_request import Position, SweepRequest, parse_sweep_batch, parse_sweep_request
+from emr_bootstrap.sweep_request import (
+    MAX_IDS,
+    MAX_TOKEN_CHARS,
+    Position,
+    SweepRequest,
+    parse_sweep_batch,
+    parse_sweep_request,
+)
 from emr_bootstrap.versions import parse_emr_version
 
 A, B = "1234567890123456", "6543210987654321"
@@ -20,7 +27,7 @@ KNOWN = (
     "['action', 'folderIds', 'accountIds', 'excludeAccountIds', 'changedWithinMinutes', 'nextToken', "
     "'emrVersion', 'features', 'roles', 'customEcsRole', 'dryRun', 'drift']"
 )
-IDS_RULE = "must be a non-empty array of at most 1000 strings"
+IDS_RULE = f"must be a non-empty array of at most {MAX_IDS} strings"
 WINDOW_RULE = "must be a whole number from 1 to 10080"
 
 
@@ -65,7 +72,7 @@ def token_document(**changes: Any) -> dict[str, Any]:
         (sweep(changedWithinMinutes=2.5), ("changedWithinMinutes", "range", WINDOW_RULE)),
         (sweep(folderIds="fd-a"), ("folderIds", "type", IDS_RULE)),
         (sweep(folderIds=[]), ("folderIds", "type", IDS_RULE)),
-        (sweep(folderIds=["fd-a"] * 1001), ("folderIds", "type", IDS_RULE)),
+        (sweep(folderIds=["fd-a"] * (MAX_IDS + 1)), ("folderIds", "type", IDS_RULE)),
         (sweep(folderIds=["fd-a", "fd-"]), ("folderIds[1]", "format", "must be a folder ID (fd-... or r-...)")),
         (sweep(folderIds=[7]), ("folderIds[0]", "format", "must be a folder ID (fd-... or r-...)")),
         (sweep(accountIds=[A, "123"]), ("accountIds[1]", "format", "must be an account ID of 10-20 digits")),
@@ -129,7 +136,7 @@ def test_a_plain_sweep_has_no_filters_and_no_options() -> None:
     request = parse_sweep_request(sweep(changedWithinMinutes=None, folderIds=None))
     assert request == SweepRequest(template=BootstrapRequest(account_ids=()))
     assert request.exclude == frozenset() and request.options() == {} and request.dry_run is False
-    one_minute = parse_sweep_request(sweep(changedWithinMinutes=1, folderIds=["fd-a"] * 1000))
+    one_minute = parse_sweep_request(sweep(changedWithinMinutes=1, folderIds=["fd-a"] * MAX_IDS))
     assert one_minute.changed_within_minutes == 1 and one_minute.folder_ids == frozenset({"fd-a"})
 
 
@@ -161,7 +168,7 @@ def test_a_resumed_sweep_has_the_options_position_and_continuation_of_its_token(
     [
         (7, "not a string of a sensible size"),
         ("", "not a string of a sensible size"),
-        ("A" * 60_001, "not a string of a sensible size"),
+        ("A" * (MAX_TOKEN_CHARS + 1), "not a string of a sensible size"),
         ("!!!!", "not base64url JSON"),
         (base64.urlsafe_b64encode(b"\xff\xfe").decode(), "not base64url JSON"),
         (encode("{")[:-1], "not base64url JSON"),
@@ -211,7 +218,7 @@ def test_a_batch_share_outside_zero_to_one_is_refused(share: object) -> None:
 
 
 def test_tokens_of_any_length_in_range_are_decoded_not_refused_for_their_size() -> None:
-    for token in ("A", "A" * 60_000):
+    for token in ("A", "A" * MAX_TOKEN_CHARS):
         assert refused(sweep(nextToken=token)) == (
             "nextToken",
             "token",
