@@ -1,5 +1,5 @@
 """A local HTTP server in front of ``index.http_handler``: each request becomes the FC3 HTTP trigger event
-(docs/function-compute.md §2.1) and the handler's reply dict becomes the response (§2.3), so curl, a browser or
+(docs/fc-notes.md §2.1) and the handler's reply dict becomes the response (§2.3), so curl, a browser or
 schemathesis can talk to the function as they would to its trigger URL.
 
 What FC does that this server does not: authentication (the trigger's ``authType: function`` signature check;
@@ -48,7 +48,7 @@ def is_loopback(host: str) -> bool:
 def fc3_event(
     method: str, target: str, headers: list[tuple[str, str]], body: bytes, *, source_ip: str, caller_account_id: str
 ) -> dict[str, Any]:
-    """The FC3 HTTP trigger event for one request (docs/function-compute.md §2.1)."""
+    """The FC3 HTTP trigger event for one request (docs/fc-notes.md §2.1)."""
     parts = urlsplit(target)
     joined: dict[str, str] = {}
     for name, value in headers:

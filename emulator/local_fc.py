@@ -1,7 +1,7 @@
 """A local stand-in for Function Compute: runs ``function/index.py`` the way FC would, against the emulator.
 
 FC gives the function the temporary credentials of its role (``context.credentials`` and the
-``ALIBABA_CLOUD_*`` variables, docs/function-compute.md §1.3/§1.5). Here the role is created in the emulated
+``ALIBABA_CLOUD_*`` variables, docs/fc-notes.md §1.3/§1.5). Here the role is created in the emulated
 management account with the trust and permission policies shipped in ``deploy/policies/``, so every end-to-end
 run also proves that the shipped policy is enough. The handler is imported in-process and called with ``bytes``,
 as FC does.

@@ -9,7 +9,7 @@ markers are evaluated for the *target* (python3.10 on manylinux x86_64), not for
 pip evaluates them for the running one, which on 3.11 left out ``async-timeout``, without which aiohttp (and so the
 SDK) does not import on 3.10. The pins are installed with ``pip install --target --platform manylinux2014_x86_64
 --implementation cp --python-version 3.10 --only-binary=:all: --no-deps --require-hashes``, so C extensions
-(aiohttp, cryptography, ...) match FC's python3.10 on Debian 10 (glibc 2.28; docs/function-compute.md §1.1) whatever
+(aiohttp, cryptography, ...) match FC's python3.10 on Debian 10 (glibc 2.28; docs/fc-notes.md §1.1) whatever
 machine builds the package, and every file is the one the lock names.
 
 Packages that publish only an sdist (``uv.lock`` lists no wheels for them; alibabacloud-tea 0.4.1+) cannot be

@@ -1,6 +1,6 @@
 """s.yaml: valid fc3 props, safe triggers, an EventBridge pattern that matches exactly the events we handle.
 
-The schema is devsapp/fc3 ``src/schema.json``, vendored as ``tests/data/fc3-component-schema.json`` (origin, commit
+The schema is devsapp/fc3 ``src/schema.json``, vendored as ``tests/data/fc3-props-schema.json`` (origin, commit
 and licence in ``tests/data/README.md``).
 """
 
@@ -18,7 +18,7 @@ import yaml
 from emr_bootstrap.events import NewAccountEvents, parse_trigger
 
 REPO = Path(__file__).resolve().parents[1]
-SCHEMA_PATH = REPO / "tests" / "data" / "fc3-component-schema.json"
+SCHEMA_PATH = REPO / "tests" / "data" / "fc3-props-schema.json"
 EVENTS = REPO / "events"
 _VAR = re.compile(r"\$\{vars\.([A-Za-z0-9_]+)\}")
 
@@ -195,7 +195,7 @@ def test_http_trigger_requires_signature_auth_and_serves_the_api_methods_only() 
 
 def test_http_function_has_only_the_http_trigger_and_event_function_only_eventbridge() -> None:
     # One trigger kind per function: HTTP-wrapped API calls must never reach the event handler
-    # (docs/function-compute.md §2.2).
+    # (docs/fc-notes.md §2.2).
     assert [t["triggerType"] for t in props_of("emr_bootstrap_http")["triggers"]] == ["http"]
     assert sorted(t["triggerType"] for t in props_of("emr_bootstrap_event")["triggers"]) == [
         "eventbridge",

@@ -21,11 +21,11 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 DOCS = "docs"
 # ID prefix of an unconfirmed fact -> the notes file that holds it.
-NOTES = {"A": "docs/alibaba-cloud.md", "F": "docs/function-compute.md"}
+NOTES = {"A": "docs/alibaba-cloud.md", "F": "docs/fc-notes.md"}
 UNCONFIRMED_LIST = "Unconfirmed facts"  # the heading, in docs/alibaba-cloud.md, that lists every mark
 
 SHARED_FIX = (
-    "cite the repository's own notes (docs/alibaba-cloud.md, docs/function-compute.md) or a public source, "
+    "cite the repository's own notes (docs/alibaba-cloud.md, docs/fc-notes.md) or a public source, "
     "or vendor the file into the repository (as tests/data/ does for the fc3 schema)"
 )
 # Reference documents that lived beside the repository, and what to cite instead. Names are split into stem and
@@ -34,7 +34,7 @@ EXTERNAL_DOCUMENTS = {
     f"{stem}.{ext}": fix
     for (stem, ext), fix in {
         ("alibaba-api", "md"): "cite docs/alibaba-cloud.md (same section numbers)",
-        ("function-compute", "md"): "cite docs/function-compute.md (same section numbers)",
+        ("function-compute", "md"): "cite docs/fc-notes.md (same section numbers)",
         ("peers", "md"): "cite a public source (the peers' own documentation)",
         ("style-models", "md"): "cite a public source (the model project's own files)",
         ("seed-emr-assign-roles", "txt"): 'cite the EMR doc "Assign roles to an Alibaba Cloud account" and its URL',
@@ -278,6 +278,7 @@ def test_unconfirmed_marks_in_docs_and_their_list_agree() -> None:
 # Strings are assembled from pieces so that this file does not match its own patterns.
 SHARED_PATH = "path into the shared folder beside the repository"
 API_NOTES, FC_NOTES = "alibaba-api" + ".md", "function-compute" + ".md"
+OWN_FC_NOTES = "fc-notes" + ".md"  # the repository's own notes on Function Compute
 
 
 @pytest.mark.parametrize(
@@ -299,9 +300,9 @@ def test_scanner_flags_each_kind_of_outside_reference(text: str, problem: str) -
 
 
 def test_scanner_accepts_the_notes_urls_and_relative_citations_inside_docs() -> None:
-    text = f"docs/alibaba-cloud.md §1.3; https://example.com/work/x; /workspace/y;\ndocs/{FC_NOTES} §2.2\n"
+    text = f"docs/alibaba-cloud.md §1.3; https://example.com/work/x; /workspace/y;\ndocs/{OWN_FC_NOTES} §2.2\n"
     assert outside_references("function/x.py", text) == []
-    assert outside_references("docs/alibaba-cloud.md", f"see {FC_NOTES} §3.2") == []
+    assert outside_references("docs/alibaba-cloud.md", f"see {OWN_FC_NOTES} §3.2") == []
 
 
 def test_link_scanner_flags_links_above_the_root_and_absolute_links_only() -> None:
@@ -315,11 +316,11 @@ def test_link_scanner_flags_links_above_the_root_and_absolute_links_only() -> No
 
 
 def test_citation_scanner_checks_every_section_of_a_run() -> None:
-    text = "docs/alibaba-cloud" + ".md §1.3, §3 and §99.1; docs/" + FC_NOTES + "\n    # §3.1/§42"
+    text = "docs/alibaba-cloud" + ".md §1.3, §3 and §99.1; docs/" + OWN_FC_NOTES + "\n    # §3.1/§42"
     missing = [f.problem for f in broken_citations("function/x.py", text)]
     assert missing == [
         "docs/alibaba-cloud.md has no heading containing §99.1",
-        "docs/function-compute.md has no heading containing §42",
+        "docs/fc-notes.md has no heading containing §42",
     ]
 
 

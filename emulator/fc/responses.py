@@ -30,7 +30,7 @@ ACTION = "InvokeFunction"
 AUTH_ACTION = "fc:InvokeFunction"  # the API page's RAM authorization table
 INVOKE_PATH = re.compile(rf"/{VERSION}/functions/(?P<functionName>[^/]+)/invocations")
 # "The maximum payload for a synchronous invocation is 32 MB, and ... for an asynchronous invocation is 128 KB"
-# (https://www.alibabacloud.com/help/doc-detail/2527064.html; docs/function-compute.md §5.1). KB/MB = 1024 units
+# (https://www.alibabacloud.com/help/doc-detail/2527064.html; docs/fc-notes.md §5.1). KB/MB = 1024 units
 # (unconfirmed).
 ASYNC_PAYLOAD_LIMIT = 128 * 1024
 SYNC_PAYLOAD_LIMIT = 32 * 1024 * 1024
@@ -41,7 +41,7 @@ LOG_TYPES = ("None", "Tail")
 # "must start with an English letter ... or an underscore (_) ... letters, digits, underscores, hyphens ... cannot
 # exceed 128 characters" (SDK models/_invoke_function_headers.py).
 ASYNC_TASK_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,127}$")
-# A handler that raises: FC answers 200 with this header and an error body (docs/function-compute.md §5.2 names the
+# A handler that raises: FC answers 200 with this header and an error body (docs/fc-notes.md §5.2 names the
 # error types; the body's shape, {errorMessage, errorType, stackTrace}, is unconfirmed).
 ERROR_TYPE_HEADER = "x-fc-error-type"
 UNHANDLED = "UnhandledInvocationError"
@@ -89,7 +89,7 @@ def invoke_function(ctx: Context) -> Reply:
                 async_task_id=task_id,
             )
         )
-        return Reply(202, b"", headers, BINARY_CONTENT_TYPE)  # queued, answered at once (docs/function-compute.md §5.2)
+        return Reply(202, b"", headers, BINARY_CONTENT_TYPE)  # queued, answered at once (docs/fc-notes.md §5.2)
     return _run_sync(ctx, function, qualifier or LATEST, headers)
 
 

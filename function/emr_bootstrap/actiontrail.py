@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 # ActionTrail delivers write API calls to EventBridge with type "<service>:ActionTrail:ApiCall"
-# (docs/function-compute.md §3.2 [C]). The service part for Resource Manager is [U], so match the suffix only.
+# (docs/fc-notes.md §3.2 [C]). The service part for Resource Manager is [U], so match the suffix only.
 ACTIONTRAIL_API_CALL_SUFFIX: Final = ":ActionTrail:ApiCall"
 # The Resource Manager API calls that make an account a member (ActionTrail "audit events of Resource Management").
 NEW_ACCOUNT_EVENT_NAMES: Final = frozenset({"CreateResourceAccount", "CreateCloudAccount", "AcceptHandshake"})

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class FunctionCredentials:
     """FC puts a temporary STS key of the function's role on ``context.credentials`` (python3.10) or in the
-    ``ALIBABA_CLOUD_*`` variables (python3.12; docs/function-compute.md §1.3)."""
+    ``ALIBABA_CLOUD_*`` variables (python3.12; docs/fc-notes.md §1.3)."""
 
     access_key_id: str
     access_key_secret: str

@@ -1,9 +1,9 @@
 """Turn the raw FC ``event`` bytes into a typed trigger.
 
-FC hands a Python 3 handler ``event`` as ``bytes`` (docs/function-compute.md §1.2). One function can see four shapes:
+FC hands a Python 3 handler ``event`` as ``bytes`` (docs/fc-notes.md §1.2). One function can see four shapes:
 
 * an EventBridge CloudEvent carrying an ActionTrail ``ApiCall`` record, or a JSON array of them (event-streaming
-  delivery batches; docs/function-compute.md §3.1 [U]) -> :class:`NewAccountEvents`;
+  delivery batches; docs/fc-notes.md §3.1 [U]) -> :class:`NewAccountEvents`;
 * the FC3 HTTP trigger envelope ``{"version": "v1", "requestContext": ...}`` (§2.1) -> :class:`HttpInvocation`;
 * the timer trigger event ``{"triggerTime", "triggerName", "payload"}`` -> :class:`TimerInvocation`. Shape from
   "Formats of event for different triggers", https://www.alibabacloud.com/help/en/fc/formats-of-event-for-different-triggers
@@ -73,7 +73,7 @@ __all__ = [
     "parse_trigger",
 ]
 
-# FC's synchronous payload limit is 32 MB (docs/function-compute.md §5.1). No legitimate event of ours comes near
+# FC's synchronous payload limit is 32 MB (docs/fc-notes.md §5.1). No legitimate event of ours comes near
 # it: one CloudEvent is a few KiB, so a 6 MiB cap rejects garbage before json.loads spends memory on it.
 MAX_EVENT_BYTES: Final = 6 * 1024 * 1024
 

@@ -2,7 +2,7 @@
 replies FC expects. Stdlib only; the SDK is never imported here.
 
 FC's Python context has no remaining-time call, so the deadline is the invocation's start plus
-``context.function.timeout`` (docs/function-compute.md §1.2). The function's temporary credentials are on
+``context.function.timeout`` (docs/fc-notes.md §1.2). The function's temporary credentials are on
 ``context.credentials`` (python3.10) or in ``ALIBABA_CLOUD_*`` variables (python3.12, §1.3).
 """
 

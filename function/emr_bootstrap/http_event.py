@@ -1,5 +1,5 @@
 """The FC3 HTTP trigger: the v1 request envelope -> :class:`~emr_bootstrap.triggers.HttpInvocation`, and the
-reply dict an event handler returns (docs/function-compute.md §2.1, §2.3). Stdlib only."""
+reply dict an event handler returns (docs/fc-notes.md §2.1, §2.3). Stdlib only."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def http_reply(
     body: Mapping[str, Any] | str,
     headers: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The dict an FC3 event handler returns to shape the HTTP response (docs/function-compute.md §2.3).
+    """The dict an FC3 event handler returns to shape the HTTP response (docs/fc-notes.md §2.3).
 
     A mapping body is serialized as JSON with ``Content-Type: application/json``; a string is sent as text.
     """

@@ -1,6 +1,6 @@
 """The async dispatcher port (``cloud.AsyncDispatcher``) over ``alibabacloud_fc20230330``: the function invokes
 itself asynchronously, ``POST /2023-03-30/functions/{name}/invocations`` with ``x-fc-invocation-type: Async``
-(docs/function-compute.md §5). An async payload may be at most 128 KB; a sweep's batches are far below that."""
+(docs/fc-notes.md §5). An async payload may be at most 128 KB; a sweep's batches are far below that."""
 
 from __future__ import annotations
 

@@ -123,7 +123,7 @@ class HttpInvocation:
     """An HTTP trigger request; its body is a direct invocation payload.
 
     ``headers`` have lower-cased names (HTTP names are case-insensitive); several values arrive comma-joined
-    (docs/function-compute.md §2.1).
+    (docs/fc-notes.md §2.1).
     """
 
     method: str

@@ -1,7 +1,7 @@
 """FC 3.0 InvokeFunction through the official ``alibabacloud-fc20230330`` client only: async fan-out (202, request id,
 the queued body byte for byte), sync, the payload limits, unknown functions, RAM authorization, signatures, faults.
 
-Sources: emulator/fc/responses.py and emulator/fc/exceptions.py (each fact's page), docs/function-compute.md §5.
+Sources: emulator/fc/responses.py and emulator/fc/exceptions.py (each fact's page), docs/fc-notes.md §5.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Trigger parsing: every sample in events/, plus the edge cases the samples do not cover.
 
-Shapes: CloudEvents + ActionTrail (docs/function-compute.md §3.1/§3.2), FC3 HTTP trigger v1 (§2.1), FC timer trigger
+Shapes: CloudEvents + ActionTrail (docs/fc-notes.md §3.1/§3.2), FC3 HTTP trigger v1 (§2.1), FC timer trigger
 (https://www.alibabacloud.com/help/en/fc/formats-of-event-for-different-triggers).
 """
 

@@ -1,4 +1,4 @@
-"""One FC3 HTTP event in, one FC3 HTTP reply out (docs/function-compute.md §2.1, §2.3).
+"""One FC3 HTTP event in, one FC3 HTTP reply out (docs/fc-notes.md §2.1, §2.3).
 
 In order: the caller allow-list (403), the route (404), the method (405 with ``Allow``), for a POST the content
 type (415) and the body size (413), then the body, validated by the core's own rules (400), and the route's
