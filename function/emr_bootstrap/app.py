@@ -1,6 +1,6 @@
 """The application layer: run one job for one invocation.
 
-Every entry point (the FC handlers, and later the HTTP router, the CLI and the sweep) builds a :class:`Job` and an
+Every entry point (the FC handlers, the HTTP router, the CLI) builds a :class:`Job` and an
 :class:`Invocation` and calls :meth:`Application.run`; none of them touches the core or the SDK directly.
 Dependencies are built from :class:`~emr_bootstrap.settings.Settings`, read once per invocation; the SDK is
 imported only when a job needs the cloud, so ignored and invalid events never pay for it.

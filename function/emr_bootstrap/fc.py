@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from emr_bootstrap.app import Invocation
 from emr_bootstrap.credentials import FunctionCredentials
 from emr_bootstrap.errors import EventDeliveryFailed
-from emr_bootstrap.http_event import http_reply, json_text
+from emr_bootstrap.http_event import json_text
 
 log = logging.getLogger("emr_bootstrap.fc")
 
@@ -74,11 +74,3 @@ def event_reply(job: Job, result: Result) -> str:
             result=result.to_dict(),
         )
     return json_text(result.to_dict())
-
-
-def http_result_reply(result: Result) -> dict[str, Any]:
-    # Processed requests answer 200 even when some accounts failed: the body says which (a multi-status reply).
-    status = {"invalid": 400}.get(result.status, 200)
-    if result.status == "failed" and not result.accounts:
-        status = 500
-    return http_reply(status, result.to_dict())

@@ -1,4 +1,4 @@
-"""What an invocation asks for, as a typed job: triggers (and later the HTTP router, the CLI and the sweep) map
+"""What an invocation asks for, as a typed job: triggers, the HTTP router and the CLI map
 their input to one of these, and the application layer runs it. Parsing yields the job directly: a new-account
 event becomes a typed request without a detour through a dict."""
 

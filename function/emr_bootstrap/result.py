@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from emr_bootstrap import codes
 from emr_bootstrap.errors import ErrorInfo, render_error
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ class AccountResult:
         """Failed, not attempted, not ready yet, or holding a drifted role: somebody (or the next run) must act."""
         if self.status in ("failed", "not-attempted"):
             return True
-        if self.skip is not None and self.skip.code == "AccountNotReady":
+        if self.skip is not None and self.skip.code == codes.ACCOUNT_NOT_READY:
             return True
         return any(r.outcome in ("drifted", "failed") for r in self.roles)
 

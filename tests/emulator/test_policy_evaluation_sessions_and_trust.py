@@ -4,7 +4,6 @@ and role ARNs."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
@@ -16,35 +15,18 @@ from emulator.core.policy import (
     role_arn,
     trust_allows,
 )
-
-ACCT = "1234567890123456"
-OTHER = "6543210987654321"
-ADMIN: dict[str, Any] = {"Statement": [{"Action": "*", "Effect": "Allow", "Resource": "*"}], "Version": "1"}
-
-
-def doc(*statements: dict[str, Any]) -> dict[str, Any]:
-    return {"Version": "1", "Statement": list(statements)}
-
-
-def allow(action: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
-    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
-
-
-def deny(action: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
-    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
-
-
-def trust(*statements: dict[str, Any]) -> dict[str, Any]:
-    return doc(*statements)
-
-
-def trusts(principal: dict[str, Any], effect: str = "Allow", action: str = "sts:AssumeRole") -> dict[str, Any]:
-    return {"Effect": effect, "Action": action, "Principal": principal}
-
-
-ROLE_X = role_arn(ACCT, "RoleX")
-ROLE_Y = role_arn(ACCT, "RoleY")
-
+from tests.emulator.test_policy_evaluation import (
+    ACCT,
+    ADMIN,
+    OTHER,
+    ROLE_X,
+    ROLE_Y,
+    allow,
+    deny,
+    doc,
+    trust,
+    trusts,
+)
 
 # ---------------------------------------------------------------------------------------------- sessions
 

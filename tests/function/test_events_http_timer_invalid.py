@@ -7,8 +7,6 @@ import base64
 import json
 import subprocess
 import sys
-from pathlib import Path
-from typing import Any
 
 import pytest
 from emr_bootstrap.errors import InvalidRequest
@@ -22,7 +20,6 @@ from emr_bootstrap.events import (
     InvalidEvent,
     MalformedCloudEvent,
     MalformedHttpEvent,
-    NewAccountEvents,
     TimerInvocation,
     UnrecognizedEvent,
     http_reply,
@@ -30,44 +27,7 @@ from emr_bootstrap.events import (
 )
 from emr_bootstrap.request import BootstrapRequest
 
-REPO = Path(__file__).resolve().parents[2]
-EVENTS = REPO / "events"
-MGMT, NEW, NEW2 = "1000000000000001", "1000000000000002", "1000000000000003"
-
-# file -> (trigger type, account IDs for NewAccountEvents / payload accountIds otherwise, ignored codes)
-EXPECTED: dict[str, tuple[type, tuple[str, ...], tuple[str, ...]]] = {
-    "actiontrail-create-resource-account.json": (NewAccountEvents, (NEW,), ()),
-    "actiontrail-create-cloud-account.json": (NewAccountEvents, (NEW,), ()),
-    "actiontrail-accept-handshake.json": (NewAccountEvents, (NEW,), ()),
-    "actiontrail-rawdata-create-resource-account.json": (NewAccountEvents, (NEW,), ()),
-    "actiontrail-failed-call.json": (NewAccountEvents, (), ("failed-call",)),
-    "actiontrail-unrelated.json": (NewAccountEvents, (), ("unrelated-event",)),
-    "eventbridge-batch.json": (NewAccountEvents, (NEW, NEW2), ("unrelated-event",)),
-    "direct-invocation.json": (DirectInvocation, (NEW,), ()),
-    "direct-dry-run.json": (DirectInvocation, (MGMT, NEW), ()),
-    "timer.json": (TimerInvocation, (), ()),
-    "timer-daily.json": (TimerInvocation, (), ()),
-    "direct-sweep.json": (DirectInvocation, (), ()),
-    "http-invocation.json": (HttpInvocation, (NEW,), ()),
-    "http-invocation-base64.json": (HttpInvocation, (NEW,), ()),
-    "invalid-not-json.txt": (EventNotJson, (), ()),
-    # Field validation is the core's parse_request: the event layer classifies these as direct invocations.
-    "invalid-account-id.json": (DirectInvocation, ("10000000000000O2",), ()),
-    "invalid-unknown-field.json": (DirectInvocation, (NEW,), ()),
-    "invalid-unknown-role.json": (DirectInvocation, (NEW,), ()),
-}
-
-
-def sample(name: str) -> bytes:
-    return (EVENTS / name).read_bytes()
-
-
-def sample_json(name: str) -> Any:
-    return json.loads(sample(name))
-
-
-def encode(document: Any) -> bytes:
-    return json.dumps(document).encode()
+from tests.function.test_events import MGMT, NEW, REPO, encode, sample, sample_json
 
 
 # ---------------------------------------------------------------------------------------------- HTTP

@@ -9,6 +9,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from emr_bootstrap import fc
+from emr_bootstrap.api.statuses import result_reply
 from emr_bootstrap.app import Application, Invocation
 from emr_bootstrap.cloud import Ports
 from emr_bootstrap.errors import EventDeliveryFailed
@@ -88,7 +89,7 @@ def invoke(raw: bytes, *, http: bool = False) -> None:
     result = Application({}, ports=ports).run(job, Invocation("fuzz"))
     assert result.error is None or result.error.code != "InternalError", result.error
     if http:
-        reply = fc.http_result_reply(result)
+        reply = result_reply(result)  # the HTTP API's own mapping of a result to a reply
         assert isinstance(reply["statusCode"], int)
         text = reply["body"]
     else:
