@@ -20,34 +20,19 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.sweep import child, machine, merge_into_results, serve
-from emulator.local_fc import LocalFunctionCompute
-from emulator.testing import Emulator
+from bench.sweep import build_directory, child, machine, merge_into_results, serve
 
 SAMPLES_DEFAULT = 7
-
-
-def build(state: Path, accounts: int) -> tuple[dict[str, str], list[str]]:
-    with Emulator(state_file=state) as emu:
-        members = emu.create_member_accounts(accounts)
-        creds = LocalFunctionCompute(emu).credentials()
-        env = {
-            "ALIBABA_CLOUD_ACCESS_KEY_ID": creds.access_key_id,
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": creds.access_key_secret,
-            "ALIBABA_CLOUD_SECURITY_TOKEN": creds.security_token,
-            "FC_ACCOUNT_ID": emu.management_account_id,
-            "EMR_BOOTSTRAP_LOG_LEVEL": "WARNING",
-        }
-        return env, members
 
 
 def run_at(latency_ms: float, samples: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         state = Path(folder) / "emulator.db"
-        env, members = build(state, 2 * samples)
+        env, members = build_directory(state, 2 * samples)
+        env["EMR_BOOTSTRAP_LOG_LEVEL"] = "WARNING"
         process, endpoint = serve(state, latency_ms)
         try:
-            for service in ("RAM", "STS", "RESOURCEMANAGER"):
+            for service in ("RAM", "STS", "RESOURCEMANAGER", "FC"):
                 env[f"EMR_BOOTSTRAP_{service}_ENDPOINT"] = endpoint
             fresh = child("bench.invocation_run", env, "event", *members[:samples])
             done = child("bench.invocation_run", env, "sweep", *members[:samples])

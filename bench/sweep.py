@@ -28,18 +28,12 @@ RESULTS = Path(__file__).with_name("results.json")
 ASSUME_ROLE_QUOTA_PER_S = 100.0
 
 
-def build_directory(state: Path, accounts: int) -> dict[str, str]:
-    """The directory and the function's role, persisted in ``state``; the function's session for the child."""
+def build_directory(state: Path, accounts: int) -> tuple[dict[str, str], list[str]]:
+    """The directory and the function's role, persisted in ``state``; the function's environment for the child
+    (its session, its account; the endpoints are pointed at the served emulator later), and the members."""
     with Emulator(state_file=state) as emu:
-        emu.create_member_accounts(accounts)
-        fc = LocalFunctionCompute(emu)
-        creds = fc.credentials()
-        return {
-            "ALIBABA_CLOUD_ACCESS_KEY_ID": creds.access_key_id,
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": creds.access_key_secret,
-            "ALIBABA_CLOUD_SECURITY_TOKEN": creds.security_token,
-            "FC_ACCOUNT_ID": emu.management_account_id,
-        }
+        members = emu.create_member_accounts(accounts)
+        return LocalFunctionCompute(emu).environment(), members
 
 
 def serve(state: Path, latency_ms: float) -> tuple[subprocess.Popen[str], str]:
@@ -60,10 +54,10 @@ def child(module: str, env: dict[str, str], *args: str) -> dict[str, Any]:
 def measure(accounts: int, latency_ms: float, baseline: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         state = Path(folder) / "emulator.db"
-        env = build_directory(state, accounts)
+        env, _ = build_directory(state, accounts)
         process, endpoint = serve(state, latency_ms)
         try:
-            for service in ("RAM", "STS", "RESOURCEMANAGER"):
+            for service in ("RAM", "STS", "RESOURCEMANAGER", "FC"):
                 env[f"EMR_BOOTSTRAP_{service}_ENDPOINT"] = endpoint
             env["EMR_BOOTSTRAP_LOG_LEVEL"] = "WARNING"
             fresh = child("bench.sweep_run", env)
