@@ -64,6 +64,7 @@ def sdk_ports(settings: Settings, invocation: Invocation) -> Ports:
         invocation.request_id,
         share=invocation.pacing_share,
         function=(invocation.function_name, invocation.qualifier, invocation.region),
+        deadline=None if invocation.timeout_s is None else invocation.started + invocation.timeout_s,
     )
     return Ports(sdk.connector, sdk.directory, sdk.stats, sdk.dispatcher)
 

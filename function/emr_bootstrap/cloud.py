@@ -165,3 +165,8 @@ class AccountDirectory(Protocol):
     def list_accounts(self, page_number: int, page_size: int) -> AccountPage:
         """One page (numbered from 1) of every member; ``page_size`` at most 100."""
         ...
+
+    def management_account_id(self) -> str:
+        """The directory's management account (GetResourceDirectory ``MasterAccountId``); raises
+        :class:`CloudError` when it cannot be learned (no directory, no permission, the call failed)."""
+        ...

@@ -27,6 +27,8 @@ POLICY_NOT_FOUND: Final = "EntityNotExist.Policy"
 NO_PERMISSION: Final = "NoPermission"
 ACCOUNT_NOT_FOUND: Final = "EntityNotExists.Account"
 DIRECTORY_NOT_FOUND: Final = "EntityNotExists.ResourceDirectory"
+# GetResourceDirectory's one documented error: the caller is in no directory (docs/alibaba-cloud.md §4).
+DIRECTORY_NOT_IN_USE: Final = "ResourceDirectoryNotInUse"
 
 # Our own codes.
 ENDPOINT_UNREACHABLE: Final = "EndpointUnreachable"
@@ -37,6 +39,7 @@ ACCOUNT_NOT_READY: Final = "AccountNotReady"
 ACCOUNT_NOT_IN_DIRECTORY: Final = "AccountNotInDirectory"
 ACCOUNT_OUT_OF_SCOPE: Final = "AccountOutOfScope"
 MANAGEMENT_ACCOUNT_EXCLUDED: Final = "ManagementAccountExcluded"
+MANAGEMENT_ACCOUNT_UNKNOWN: Final = "ManagementAccountUnknown"
 DEADLINE_REACHED: Final = "DeadlineReached"
 INTERNAL_ERROR: Final = "InternalError"
 INVALID_REQUEST: Final = "InvalidRequest"
@@ -122,11 +125,25 @@ CODES: Final[dict[str, CodeInfo]] = {
         "The management account is left alone unless the deployment sets "
         "EMR_BOOTSTRAP_INCLUDE_MANAGEMENT_ACCOUNT=true.",
     ),
+    MANAGEMENT_ACCOUNT_UNKNOWN: CodeInfo(
+        # Transient or not as its cause (ErrorInfo.transient_status): a flaky call passes, a missing grant does not.
+        False,
+        False,
+        "The function learns the management account from Resource Manager GetResourceDirectory and acts on no "
+        "account until it knows it: grant resourcemanager:GetResourceDirectory to the function's role, deploy it in "
+        "the management account of a Resource Directory, and re-run; or set "
+        "EMR_BOOTSTRAP_INCLUDE_MANAGEMENT_ACCOUNT=true to act without excluding it.",
+    ),
     DIRECTORY_NOT_FOUND: CodeInfo(
         False,
         False,
         "The function's account has no Resource Directory, or is not its management account; deploy the function "
         "in the management account.",
+    ),
+    DIRECTORY_NOT_IN_USE: CodeInfo(
+        False,
+        False,
+        "The function's account is in no Resource Directory; deploy the function in the management account.",
     ),
     POLICY_NOT_FOUND: CodeInfo(
         False, False, "The system policy is not available in this site or account; check the catalog for this site."
@@ -195,7 +212,7 @@ def hint_for(code: str, action: str | None = None) -> str | None:
             "The function's identity may not assume the member access role: grant it sts:AssumeRole on that role, "
             "and make sure the role trusts the management account."
         )
-    if code == NO_PERMISSION and action in ("GetAccount", "ListAccounts"):
+    if code == NO_PERMISSION and action in ("GetAccount", "ListAccounts", "GetResourceDirectory"):
         return f"Grant resourcemanager:{action} to the function's role (deploy/policies/function-role-policy.json)."
     hint = describe(code).hint
     if hint is None:

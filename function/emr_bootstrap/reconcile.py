@@ -9,6 +9,7 @@ reach the core through it.
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ from emr_bootstrap.errors import AccessRoleMissing, BootstrapError, CloudError, 
 from emr_bootstrap.plan import desired_roles
 from emr_bootstrap.result import AccountResult, Result, RoleResult
 from emr_bootstrap.role_run import RoleRun, concurrently
-from emr_bootstrap.scope import Scope
+from emr_bootstrap.scope import Scope, management_unknown
 from emr_bootstrap.timing import Deadline
 
 if TYPE_CHECKING:
@@ -59,6 +60,8 @@ class Reconciler:
         self.catalog = catalog
         self.settings = settings
         self.scope = scope or Scope()
+        self._management_lock = threading.Lock()
+        self._management: str | ErrorInfo | None = None
 
     # -- a whole request -----------------------------------------------------------------------------------
     def run(self, request: BootstrapRequest, *, request_id: str, deadline: Deadline | None = None) -> Result:
@@ -138,9 +141,12 @@ class Reconciler:
             for entry in desired
             if entry.skip_reason is not None
         }
-        refusal = self.scope.refuse_before_lookup(account_id, self._own())
+        refusal = self.scope.refuse_before_lookup(account_id, self._management_account())
         if refusal is not None:
-            account = AccountResult.skipped(account_id, refusal)
+            if refusal.code == codes.MANAGEMENT_ACCOUNT_UNKNOWN:  # fail closed: reported, nothing written
+                account = AccountResult.unreachable(account_id, refusal, 0)
+            else:
+                account = AccountResult.skipped(account_id, refusal)
             _log_account(account, log_fields)
             return account
         if active:
@@ -205,6 +211,8 @@ class Reconciler:
             ram = connect()
         if isinstance(ram, BootstrapError):
             error = render_error(_connect_error(ram, account_id), action="AssumeRole")
+            if error.code == codes.DEADLINE_REACHED:  # AssumeRole's turn would have come too late
+                raise _Stop(AccountResult.not_attempted(account_id, error))
             raise _Stop(AccountResult.unreachable(account_id, error, 0))
         return ram
 
@@ -231,9 +239,22 @@ class Reconciler:
         except BootstrapError:
             return None
 
+    def _management_account(self) -> str | ErrorInfo | None:
+        """The directory's management account, or why it could not be learned; asked once per run (the adapter
+        keeps what it learned for the instance). None when the deployment includes it: no need to know."""
+        if self.scope.include_management_account:
+            return None
+        with self._management_lock:
+            if self._management is None:
+                try:
+                    self._management = self.directory.management_account_id()
+                except CloudError as exc:
+                    self._management = management_unknown(render_error(exc, action="GetResourceDirectory"))
+            return self._management
+
     def _in_scope_by_lists(self, account_ids: tuple[str, ...]) -> list[str]:
-        own = self._own()
-        return [a for a in account_ids if self.scope.refuse_before_lookup(a, own) is None]
+        management = self._management_account()
+        return [a for a in account_ids if self.scope.refuse_before_lookup(a, management) is None]
 
 
 def _admit(account_id: str, info: AccountInfo | ErrorInfo, scope: Scope) -> None:
@@ -241,6 +262,8 @@ def _admit(account_id: str, info: AccountInfo | ErrorInfo, scope: Scope) -> None
     if isinstance(info, ErrorInfo):
         if info.code == codes.ACCOUNT_NOT_IN_DIRECTORY:
             raise _Stop(AccountResult.skipped(account_id, info))
+        if info.code == codes.DEADLINE_REACHED:
+            raise _Stop(AccountResult.not_attempted(account_id, info))
         raise _Stop(AccountResult.unreachable(account_id, info, 0))
     refusal = scope.refuse_after_lookup(info)
     if refusal is not None:

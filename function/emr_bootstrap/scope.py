@@ -1,9 +1,13 @@
 """Which accounts the function may act on: the deployment's scope rules, applied by the core.
 
 The function acts only on active members of its own Resource Directory (the directory says so: see
-``reconcile``). The deployment narrows that further, never wider: the management account (the function's own) is
-out unless included on purpose, and allowed folders, an allow list and a deny list can shrink the set. Nothing a
-caller sends can change these rules: they come from the environment alone. Pure: no SDK, no environment.
+``reconcile``). The deployment narrows that further, never wider: the management account is out unless included
+on purpose, and allowed folders, an allow list and a deny list can shrink the set. Nothing a caller sends can change
+these rules: they come from the environment alone. Pure: no SDK, no environment.
+
+The management account is the directory's ``MasterAccountId`` (Resource Manager GetResourceDirectory), never
+inferred from the function's own account. When it cannot be learned, no account can be shown not to be it, so
+every account is refused (``ManagementAccountUnknown``): the exclusion fails closed.
 """
 
 from __future__ import annotations
@@ -27,16 +31,30 @@ class Scope:
     allowed_accounts: frozenset[str] | None = None
     denied_accounts: frozenset[str] = frozenset()
 
-    def refuse_before_lookup(self, account_id: str, own_account_id: str | None) -> ErrorInfo | None:
-        """Why ``account_id`` is out of scope by the lists alone (no directory read needed), or None."""
+    def refuse_before_lookup(self, account_id: str, management: str | ErrorInfo | None) -> ErrorInfo | None:
+        """Why ``account_id`` is out of scope by the lists alone (no member read needed), or None.
+
+        ``management``: the directory's management account, or why it could not be learned (then every account
+        is refused with that error, code ``ManagementAccountUnknown``), or None when the deployment includes the
+        management account and so never asked."""
         if account_id in self.denied_accounts:
             return _out_of_scope(account_id, "it is on the deny list (EMR_BOOTSTRAP_ACCOUNT_DENYLIST)")
         if self.allowed_accounts is not None and account_id not in self.allowed_accounts:
             return _out_of_scope(account_id, "it is not on the allow list (EMR_BOOTSTRAP_ACCOUNT_ALLOWLIST)")
-        if account_id == own_account_id and not self.include_management_account:
+        if self.include_management_account:
+            return None
+        if isinstance(management, ErrorInfo):
+            return management
+        if management is None:  # not asked: nothing shows this account is not the management account
+            return ErrorInfo(
+                codes.MANAGEMENT_ACCOUNT_UNKNOWN,
+                "not attempted: the management account was not learned",
+                codes.hint_for(codes.MANAGEMENT_ACCOUNT_UNKNOWN),
+            )
+        if account_id == management:
             return ErrorInfo(
                 codes.MANAGEMENT_ACCOUNT_EXCLUDED,
-                f"account {account_id} is the management account, where the function runs",
+                f"account {account_id} is the management account of the Resource Directory",
                 codes.hint_for(codes.MANAGEMENT_ACCOUNT_EXCLUDED),
             )
         return None
@@ -53,6 +71,19 @@ class Scope:
             f"its folder path {info.path or info.folder_id or '(unknown)'} has none of the allowed folders "
             "(EMR_BOOTSTRAP_ALLOWED_FOLDERS)",
         )
+
+
+def management_unknown(cause: ErrorInfo) -> ErrorInfo:
+    """Why no account is acted on: the management account could not be learned (``cause``, from
+    GetResourceDirectory). As transient as its cause, so that an event is retried when the cause may pass."""
+    return ErrorInfo(
+        codes.MANAGEMENT_ACCOUNT_UNKNOWN,
+        f"not attempted: the Resource Directory's management account could not be learned, so no account can be "
+        f"shown not to be it ({cause.code}: {cause.message})",
+        codes.hint_for(codes.MANAGEMENT_ACCOUNT_UNKNOWN),
+        cause.request_id,
+        transient_status=cause.transient,
+    )
 
 
 def _out_of_scope(account_id: str, why: str) -> ErrorInfo:

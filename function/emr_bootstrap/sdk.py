@@ -223,12 +223,14 @@ def connect(
     *,
     share: float = 1.0,
     function: tuple[str | None, str | None, str | None] = (None, None, None),
+    deadline: float | None = None,
 ) -> SdkPorts:
     """The SDK adapters for one invocation, sharing one credential, one pacer and one set of call counts.
     ``share``: the part of the caller's AssumeRole quota this invocation may use (fan-out batches split it).
-    ``function``: this function's (name, qualifier, region), for the async dispatcher; without a name, none."""
+    ``function``: this function's (name, qualifier, region), for the async dispatcher; without a name, none.
+    ``deadline``: when the invocation ends (``time.monotonic``); no paced call waits past it."""
     credential = credential_client(credentials)
-    paced = retrier(settings, share=share)
+    paced = retrier(settings, share=share, deadline=deadline)
     name, qualifier, region = function
     endpoint = dispatcher_endpoint(settings, own_account_id, region)
     dispatcher = None

@@ -74,12 +74,15 @@ def openapi_config(settings: Settings, endpoint: Endpoint, credential: Credentia
     )
 
 
-def retrier(settings: Settings, *, share: float = 1.0, stats: CallStats | None = None) -> Retrier:
-    """The invocation's retrier: ``EMR_BOOTSTRAP_MAX_ATTEMPTS`` calls at most, paced at the configured rates."""
+def retrier(
+    settings: Settings, *, share: float = 1.0, stats: CallStats | None = None, deadline: float | None = None
+) -> Retrier:
+    """The invocation's retrier: ``EMR_BOOTSTRAP_MAX_ATTEMPTS`` calls at most, paced at the configured rates, none
+    waiting past ``deadline`` (``time.monotonic``; None: no limit)."""
     return Retrier(
         settings.max_attempts,
         settings.retry_backoff_ms,
-        pacer=Pacer(settings.rate_limits, share=share),
+        pacer=Pacer(settings.rate_limits, share=share, deadline=deadline),
         stats=stats or CallStats(),
     )
 

@@ -259,9 +259,13 @@ class FakeDirectory:
 
     ``members`` lists the directory for ListAccounts (only those accounts are listed); ``pages_read`` counts pages.
     Without ``members`` the directory cannot be listed (every account is a member, found one GetAccount at a time).
+    ``management`` is its management account (GetResourceDirectory); ``management_fail`` the error asking raises.
     """
 
-    def __init__(self, members: list[str] | None = None) -> None:
+    def __init__(self, members: list[str] | None = None, management: str = "1999999999999999") -> None:
+        self.management = management
+        self.management_fail: CloudError | None = None
+        self.management_asked = 0
         self.statuses: dict[str, str] = {}
         self.missing: set[str] = set()
         self.fail: dict[str, CloudError] = {}
@@ -282,6 +286,13 @@ class FakeDirectory:
             raise CloudError("OperationNotSupported", "this fake directory has no member list", status=400)
         page = self.members[(page_number - 1) * page_size : page_number * page_size]
         return AccountPage(tuple(self.info(a) for a in page), len(self.members))
+
+    def management_account_id(self) -> str:
+        with self._lock:
+            self.management_asked += 1
+        if self.management_fail is not None:
+            raise self.management_fail
+        return self.management
 
     def get_account(self, account_id: str) -> AccountInfo:
         with self._lock:
@@ -307,7 +318,7 @@ def bootstrap(
     """The core over fakes: a :class:`Reconciler` run, every account an active member unless told otherwise."""
     reconciler = Reconciler(
         connector,
-        directory or FakeDirectory(),
+        directory or FakeDirectory(management=connector.own),
         catalog=catalog or load_catalog(),
         settings=settings or fast_settings(),
         scope=scope,
@@ -324,7 +335,8 @@ def reconcile_account(
     settings: ReconcileSettings,
     catalog: Catalog | None = None,
 ) -> AccountResult:
-    reconciler = Reconciler(connector, FakeDirectory(), catalog=catalog or load_catalog(), settings=settings)
+    directory = FakeDirectory(management=connector.own)
+    reconciler = Reconciler(connector, directory, catalog=catalog or load_catalog(), settings=settings)
     return reconciler.account(account_id, request, strategy=strategy)
 
 

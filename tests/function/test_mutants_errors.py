@@ -86,7 +86,7 @@ def test_scope_refusals_say_which_rule_and_which_folder_path() -> None:
     )
     assert Scope().refuse_before_lookup("1234567890", "1234567890") == ErrorInfo(
         "ManagementAccountExcluded",
-        "account 1234567890 is the management account, where the function runs",
+        "account 1234567890 is the management account of the Resource Directory",
         codes.hint_for("ManagementAccountExcluded"),
     )
     folders = Scope(allowed_folders=frozenset({"fd-a"}))

@@ -97,7 +97,7 @@ def test_a_retrier_without_a_random_source_or_pacer_still_retries_unpaced() -> N
 def test_each_attempt_is_paced_in_its_account_and_counted_under_its_action() -> None:
     clock = FakeClock()
     stats = CallStats()
-    pacer = Pacer({"GetRole": 2.0}, clock=clock, sleep=clock.sleep)
+    pacer = Pacer({"GetRole": 1.0}, clock=clock, sleep=clock.sleep)
     retrier = Retrier(3, 100, pacer=pacer, stats=stats, sleep=lambda _s: None)
     failures = iter([CloudError("Throttling", "slow", status=400), CloudError("Throttling", "slow", status=400)])
 
@@ -109,4 +109,4 @@ def test_each_attempt_is_paced_in_its_account_and_counted_under_its_action() -> 
     assert retrier.call("GetRole", "1234567890123456", flaky) == "ok"
     assert retrier.call("GetRole", "6543210987654321", lambda: "other account") == "other account"
     assert stats.by_action == {"GetRole": 4} and (stats.calls, stats.retries, stats.throttles) == (4, 2, 2)
-    assert stats.paced_s == pytest.approx(1.0) and clock.sleeps == [0.5, 0.5]
+    assert stats.paced_s == pytest.approx(2.0) and clock.sleeps == [1.0, 1.0]

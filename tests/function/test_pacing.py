@@ -1,53 +1,149 @@
-"""Client-side pacing: calls of one action in one account never exceed the configured rate (fake clock)."""
+"""Client-side pacing: a bucket of one second of each quota per key. Bursts go out at once, no one-second window
+ever holds more than the quota, and no wait goes past the deadline (fake clock: nothing sleeps for real)."""
 
 from __future__ import annotations
 
-import itertools
+import bisect
+import math
 
 import pytest
-from emr_bootstrap.pacing import PUBLISHED_RATES, Pacer
+from emr_bootstrap import codes
+from emr_bootstrap.errors import CloudError
+from emr_bootstrap.pacing import MIN_RATE, PUBLISHED_RATES, CallStats, Pacer, PacingDeadline, Retrier
 from emr_bootstrap.settings import Settings, SettingsError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.function.fakes import FakeClock
 
 
-def paced(rates: dict[str, float], calls: list[tuple[str, str]], *, share: float = 1.0) -> list[float]:
-    """The instant each call starts."""
+def paced(
+    rates: dict[str, float], calls: list[tuple[str, str]], *, share: float = 1.0, gaps: list[float] | None = None
+) -> list[float]:
+    """The instant each call starts; ``gaps``: how long the caller idles before each call."""
     clock = FakeClock()
     pacer = Pacer(rates, share=share, clock=clock, sleep=clock.sleep)
     starts = []
-    for action, account in calls:
+    for n, (action, account) in enumerate(calls):
+        if gaps:
+            clock.sleep(gaps[n])
         pacer.wait(action, account)
         starts.append(clock())
     return starts
 
 
-def test_calls_of_one_action_in_one_account_are_spaced_at_the_rate() -> None:
-    starts = paced({"CreateRole": 20.0}, [("CreateRole", "a")] * 41)
-    assert starts[0] == 0.0 and starts[-1] == pytest.approx(2.0)
-    assert all(later - earlier == pytest.approx(0.05) for earlier, later in itertools.pairwise(starts))
+def busiest_second(starts: list[float]) -> int:
+    """The most calls that start within any half-open window [t, t + 1 s)."""
+    ordered = sorted(starts)
+    return max((bisect.bisect_left(ordered, t + 1.0 - 1e-9) - i for i, t in enumerate(ordered)), default=0)
+
+
+def test_five_roles_of_one_account_go_out_at_once() -> None:
+    rates = {"CreateRole": 20.0, "AttachPolicyToRole": 10.0}
+    calls = [(action, "a") for action in ("CreateRole", "AttachPolicyToRole") for _ in range(5)]
+    assert paced(rates, calls) == [0.0] * 10
+
+
+def test_a_burst_beyond_one_second_of_quota_waits_for_the_tokens_spent_a_second_earlier() -> None:
+    starts = paced({"AttachPolicyToRole": 10.0}, [("AttachPolicyToRole", "a")] * 25)
+    assert starts == [0.0] * 10 + [1.0] * 10 + [2.0] * 5
+
+
+def test_a_token_comes_back_one_second_after_it_was_spent() -> None:
+    # Calls 0.3 s apart: the fourth call finds the first token back (0.0 + 1.0 <= 0.9 is false, so it waits).
+    starts = paced({"CreateRole": 3.0}, [("CreateRole", "a")] * 5, gaps=[0.0, 0.3, 0.3, 0.3, 0.3])
+    assert starts == pytest.approx([0.0, 0.3, 0.6, 1.0, 1.3])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rate=st.integers(min_value=1, max_value=30),
+    gaps=st.lists(st.sampled_from([0.0, 0.0, 0.0, 0.01, 0.05, 0.3, 0.999, 1.0, 2.5]), min_size=1, max_size=120),
+)
+def test_no_one_second_window_ever_holds_more_calls_than_the_rate(rate: int, gaps: list[float]) -> None:
+    starts = paced({"CreateRole": float(rate)}, [("CreateRole", "a")] * len(gaps), gaps=gaps)
+    assert busiest_second(starts) <= rate
+    # ...and pacing costs nothing until one second of quota is spent.
+    assert starts[: min(rate, len(gaps))] == paced({}, [("CreateRole", "a")] * min(rate, len(gaps)), gaps=gaps)
+
+
+@settings(max_examples=100, deadline=None)
+@given(rate=st.floats(min_value=1.0, max_value=250.0), share=st.floats(min_value=0.01, max_value=1.0))
+def test_a_caller_scoped_quota_split_by_share_is_never_exceeded(rate: float, share: float) -> None:
+    starts = paced({"AssumeRole": rate}, [("AssumeRole", f"account-{n}") for n in range(60)], share=share)
+    assert busiest_second(starts) <= max(1, math.floor(max(rate * share, MIN_RATE)))
 
 
 def test_member_accounts_have_quotas_of_their_own() -> None:
-    starts = paced({"AttachPolicyToRole": 10.0}, [("AttachPolicyToRole", f"account-{n}") for n in range(50)])
+    starts = paced({"AttachPolicyToRole": 1.0}, [("AttachPolicyToRole", f"account-{n}") for n in range(50)])
     assert starts == [0.0] * 50
 
 
-def test_assume_role_shares_one_quota_across_accounts_and_a_batch_gets_its_share() -> None:
-    calls = [("AssumeRole", f"account-{n}") for n in range(11)]
-    assert paced({"AssumeRole": 100.0}, calls)[-1] == pytest.approx(0.1)
-    assert paced({"AssumeRole": 100.0}, calls, share=0.25)[-1] == pytest.approx(0.4)
+def test_caller_scoped_quotas_are_shared_across_accounts_and_split_by_share() -> None:
+    calls = [("AssumeRole", f"account-{n}") for n in range(101)]
+    assert paced({"AssumeRole": 100.0}, calls)[-1] == pytest.approx(1.0)
+    assert paced({"AssumeRole": 100.0}, calls[:26], share=0.25)[-1] == pytest.approx(1.0)
+    for action in ("ListAccounts", "GetAccount", "GetResourceDirectory"):
+        assert Pacer(share=0.5).rate(action) == PUBLISHED_RATES[action] / 2
+
+
+def test_below_one_call_per_second_calls_are_spaced_one_over_the_rate() -> None:
+    assert paced({"UpdateRole": 0.5}, [("UpdateRole", "a")] * 3) == [0.0, 2.0, 4.0]
 
 
 def test_an_action_without_a_rate_is_not_paced() -> None:
     assert paced({}, [("GetAccount", "caller")] * 5) == [0.0] * 5
-    assert paced({"GetRole": 0.0}, [("GetRole", "a")] * 5) == [0.0] * 5
+    assert paced({"GetRole": 0.0}, [("GetRole", "a")] * 500) == [0.0] * 500
+    assert Pacer({"GetRole": math.inf, "CreateRole": math.nan}).rate("GetRole") is None
+
+
+@pytest.mark.parametrize("share", [1e-6, 5e-324, 0.0, -1.0, math.nan, math.inf, 1e300])
+def test_no_share_makes_a_wait_absurd_or_overflow(share: float) -> None:
+    pacer = Pacer({"AssumeRole": 100.0}, share=share)
+    rate = pacer.rate("AssumeRole")
+    assert rate is not None and MIN_RATE <= rate <= 100.0
+    starts = paced({"AssumeRole": 100.0}, [("AssumeRole", "a")] * 3, share=share)
+    assert starts[1] <= 1 / MIN_RATE
+
+
+def test_a_wait_past_the_deadline_is_refused_at_once_and_takes_no_token() -> None:
+    clock = FakeClock()
+    pacer = Pacer({"AssumeRole": 100.0}, share=1e-6, clock=clock, sleep=clock.sleep, deadline=5.0)
+    assert pacer.wait("AssumeRole", "a") == 0.0
+    with pytest.raises(PacingDeadline) as refused:  # the next token is 10 s away: past the deadline
+        pacer.wait("AssumeRole", "b")
+    assert refused.value.code == codes.DEADLINE_REACHED and "AssumeRole" in refused.value.message
+    assert clock.sleeps == [] and clock() == 0.0
+
+
+def test_a_per_call_deadline_refuses_without_taking_the_token() -> None:
+    clock = FakeClock()
+    pacer = Pacer({"CreateRole": 0.1}, clock=clock, sleep=clock.sleep)
+    pacer.wait("CreateRole", "a")
+    with pytest.raises(PacingDeadline):
+        pacer.wait("CreateRole", "a", deadline=5.0)
+    assert pacer.wait("CreateRole", "a", deadline=10.0) == 10.0  # the refused call took no token
+
+
+def test_a_retry_whose_backoff_would_pass_the_deadline_is_not_made() -> None:
+    clock = FakeClock()
+    pacer = Pacer({}, clock=clock, sleep=clock.sleep, deadline=0.05)
+    stats = CallStats()
+    retrier = Retrier(5, 200, pacer=pacer, stats=stats, sleep=clock.sleep)
+
+    def busy() -> None:
+        raise CloudError("ServiceUnavailable", "busy", status=503)
+
+    with pytest.raises(CloudError, match="busy"):
+        retrier.call("GetRole", "a", busy)
+    assert stats.calls <= 2 and clock() <= 0.05
 
 
 def test_rate_limits_default_to_the_published_quotas_and_can_be_overridden() -> None:
     assert Settings.from_env({}).rate_limits == PUBLISHED_RATES
     rates = Settings.from_env({"EMR_BOOTSTRAP_RATE_LIMITS": "CreateRole=5, AssumeRole=50"}).rate_limits
     assert (rates["CreateRole"], rates["AssumeRole"], rates["GetRole"]) == (5.0, 50.0, 100.0)
+    assert (rates["ListAccounts"], rates["GetAccount"], rates["GetResourceDirectory"]) == (20.0, 50.0, 50.0)
 
 
 @pytest.mark.parametrize("value", ["CreateRole", "CreateRole=fast", "CreateRole=-1", "Create Role=5x"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+from emr_bootstrap.errors import CloudError
 from emr_bootstrap.request import BootstrapRequest, parse_request
 from emr_bootstrap.scope import Scope
 from emr_bootstrap.settings import Settings, SettingsError
@@ -39,8 +40,61 @@ def test_management_account_is_skipped_by_default_and_never_opened() -> None:
     assert [opened for opened, _ in connector.opened] == [A]
 
 
+def test_the_management_account_is_the_directorys_not_the_functions_own() -> None:
+    # The function runs in A here (a CLI with another profile, say); the directory says OWN is the management account.
+    directory = FakeDirectory(management=OWN)
+    connector = FakeConnector(own_account_id=A)
+    result = bootstrap(BootstrapRequest(account_ids=(OWN, A)), connector, request_id="r", directory=directory)
+
+    assert skip_code(result, OWN) == "ManagementAccountExcluded"
+    assert [opened for opened, _ in connector.opened] == [A]
+
+
+@pytest.mark.parametrize(
+    ("cause", "transient"),
+    [
+        (CloudError("ServiceUnavailable", "busy", status=503), True),
+        (CloudError("NoPermission", "not allowed", status=403), False),
+        (CloudError("ResourceDirectoryNotInUse", "no directory", status=404), False),
+    ],
+)
+def test_when_the_management_account_cannot_be_learned_no_account_is_opened(cause: CloudError, transient: bool) -> None:
+    directory = FakeDirectory(members=[OWN, A, B, *(f"{7000000000000000 + n}" for n in range(10))], management=OWN)
+    directory.management_fail = cause
+    accounts = (OWN, A, B, *(f"{7000000000000000 + n}" for n in range(7)))
+
+    result, connector = run(*accounts, directory=directory)
+
+    assert connector.opened == [] and directory.asked == [] and directory.pages_read == []
+    assert {a.status for a in result.accounts} == {"failed"}
+    errors = [a.error for a in result.accounts]
+    assert all(e is not None and e.code == "ManagementAccountUnknown" and cause.code in e.message for e in errors)
+    assert {e.transient for e in errors if e is not None} == {transient}
+    assert directory.management_asked == 1  # once for the whole run, not once per account
+
+
+def test_including_the_management_account_never_asks_for_it() -> None:
+    directory = FakeDirectory(management=OWN)
+    directory.management_fail = CloudError("NoPermission", "not allowed", status=403)
+
+    result, connector = run(OWN, A, scope=Scope(include_management_account=True), directory=directory)
+
+    assert {a.status for a in result.accounts} == {"succeeded"}
+    assert directory.management_asked == 0 and sorted(o for o, _ in connector.opened) == sorted([OWN, A])
+
+
+def test_lists_still_refuse_first_when_the_management_account_is_unknown() -> None:
+    directory = FakeDirectory(management=OWN)
+    directory.management_fail = CloudError("ServiceUnavailable", "busy", status=503)
+
+    result, _ = run(A, B, scope=Scope(denied_accounts=frozenset({A})), directory=directory)
+
+    assert skip_code(result, A) == "AccountOutOfScope"
+    assert next(a for a in result.accounts if a.account_id == B).status == "failed"
+
+
 def test_deny_list_wins_over_everything_and_costs_no_call() -> None:
-    directory = FakeDirectory()
+    directory = FakeDirectory(management=OWN)
     result, connector = run(A, B, scope=Scope(denied_accounts=frozenset({A})), directory=directory)
 
     assert skip_code(result, A) == "AccountOutOfScope"
