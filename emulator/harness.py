@@ -243,6 +243,16 @@ class Emulator:
         confirmed); a member that becomes created gets ResourceDirectoryAccountAccessRole unless access_role=False."""
         directory.set_account_status(self.state, self._app.system_policies, account_id, status, access_role=access_role)
 
+    def leave_directory(self, account_id: str) -> None:
+        """The member leaves the resource directory: an account in no directory (GetResourceDirectory answers
+        ResourceDirectoryNotInUse, ListAccounts no longer lists it)."""
+        account = self._account(account_id)
+        if account.is_management:
+            raise KeyError(f"{account_id} is the management account")
+        with account.lock:
+            account.resource_directory_id = None
+        self.state.persist_account(account)
+
     def age_account(self, account_id: str, days: float) -> None:
         """Make a member look as if it joined, and last changed, ``days`` ago (recent-changes sweeps)."""
         account = self._account(account_id)

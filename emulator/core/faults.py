@@ -22,6 +22,10 @@ PUBLISHED_QUOTAS_PER_SECOND: dict[str, float] = {
     "GetRole": 100.0,
     "ListPoliciesForRole": 100.0,
     "AssumeRole": 100.0,
+    # Resource Manager, per caller (docs/alibaba-cloud.md §1.4 [RM-QUOTA]); GetAccount's figure is unconfirmed.
+    "ListAccounts": 20.0,
+    "GetAccount": 50.0,
+    "GetResourceDirectory": 50.0,
 }
 # Unconfirmed: RAM's throttling status. 400 is what 128 catalogued APIs use (docs/alibaba-cloud.md §1.3).
 DEFAULT_THROTTLE_STATUS = 400

@@ -14,6 +14,15 @@ def directory_not_enabled() -> ApiError:
     )
 
 
+def directory_not_in_use() -> ApiError:
+    # GetResourceDirectory's one documented error (API page, error codes table).
+    return ApiError(
+        404,
+        "ResourceDirectoryNotInUse",
+        "The specified account is not an Alibaba Cloud account or a member account of the resource directory.",
+    )
+
+
 def account_not_found(account_id: str) -> ApiError:
     return ApiError(404, "EntityNotExists.Account", f"The specified account does not exist: {account_id}.")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from emulator.core import ids
+from emulator.core import clock, ids
 from emulator.core.service import Service
 from emulator.resourcemanager import exceptions as err
 from emulator.resourcemanager import folders, models
@@ -66,6 +66,32 @@ def get_account(ctx: Context) -> dict[str, Any]:
             "IdentityInformation": "",
             "EmailStatus": "",
             "Tags": [],
+        }
+    }
+
+
+def get_resource_directory(ctx: Context) -> dict[str, Any]:
+    """The directory the caller manages or belongs to (members get it too), per the API page
+    https://www.alibabacloud.com/help/en/resource-management/resource-directory/developer-reference/api-resourcemanager-2020-03-31-getresourcedirectory
+    and SDK 2.6.2 ``GetResourceDirectoryResponseBodyResourceDirectory``. No parameters; RAM resource: all
+    resources (``*``). An account in no directory: 404 ResourceDirectoryNotInUse."""
+    ctx.authorize("resourcemanager:GetResourceDirectory", "*")
+    directory_id = ctx.account.resource_directory_id
+    if directory_id is None:
+        raise err.directory_not_in_use()
+    management = ctx.cloud.management
+    root = next(f for f in ctx.cloud.folders.values() if f.directory_id == directory_id and f.parent_id is None)
+    return {
+        "ResourceDirectory": {
+            "ResourceDirectoryId": directory_id,
+            "RootFolderId": root.folder_id,
+            "CreateTime": clock.iso_millis(root.create_time),  # the root folder is created with the directory
+            "MasterAccountId": management.account_id,
+            "MasterAccountName": management.display_name,
+            # Control policies and member deletion are not emulated; both start disabled (unconfirmed defaults).
+            "ControlPolicyStatus": "Disabled",
+            "MemberDeletionStatus": "Disabled",
+            "IdentityInformation": "",
         }
     }
 
@@ -128,6 +154,7 @@ HANDLERS: dict[str, Handler] = {
     "CreateResourceAccount": create_resource_account,
     "ListAccounts": list_accounts,
     "GetAccount": get_account,
+    "GetResourceDirectory": get_resource_directory,
     "ListAccountsForParent": folders.list_accounts_for_parent,
     "ListFoldersForParent": folders.list_folders_for_parent,
 }

@@ -6,12 +6,14 @@ session the function opens; CreateRole 20/s, AttachPolicyToRole 10/s, GetRole an
 member account; Resource Manager's ListAccounts 20/s, GetAccount and GetResourceDirectory 50/s per caller.
 
 Each (action, account) key has a bucket of one second of its quota (``rate`` calls, at least one), and a token
-comes back one second after it was spent. So the five roles of one account go out at once (5 CreateRole of 20, 5
-AttachPolicyToRole of 10), and no one-second window ever holds more than ``rate`` calls of a key: a sweep stays
-under the quota however the quota is counted (per second, sliding window, or a bucket of one second). A bucket
-that refilled continuously would let up to twice the quota through in one second (a full bucket spent at once,
-then refilled during the same second), which a per-second quota throttles. Throttles that happen anyway (other
-callers share the quota) are retried with full-jitter backoff, and both are counted.
+comes back one second (plus :data:`LATENCY_GUARD_S`) after it was spent. So the five roles of one account go out at
+once (5 CreateRole of 20, 5 AttachPolicyToRole of 10), and no one-second window ever holds more than ``rate`` calls
+of a key: a sweep stays under the quota however the quota is counted (per second, sliding window, or a bucket of
+one second). A bucket that refilled continuously would let up to twice the quota through in one second (a full
+bucket spent at once, then refilled during the same second), which a per-second quota throttles. The guard is there
+because the cloud counts arrivals, not our starts: calls that left 1 s apart may arrive closer when the first was
+slower on the way. Throttles that happen anyway (other callers share the quota) are retried with full-jitter
+backoff, and both are counted.
 
 No wait goes past the invocation's deadline: a call whose turn would come later is not made
 (:class:`PacingDeadline`, ``DeadlineReached``), and a share or rate so small that it would mean hours of waiting
@@ -56,8 +58,10 @@ CALLER_SCOPED: Final = frozenset({"AssumeRole", "ListAccounts", "GetAccount", "G
 MIN_RATE: Final = 0.01
 # The smallest share of a caller-scoped quota an invocation is given, whatever it was asked for.
 MIN_SHARE: Final = 0.001
-# How long a spent token stays spent.
+# How long a spent token stays spent: the quota's window, plus a guard for the spread of latency between calls
+# (their arrivals, which the cloud counts, can be closer than their starts). Costs under 5% of a quota.
 WINDOW_S: Final = 1.0
+LATENCY_GUARD_S: Final = 0.05
 
 
 class PacingDeadline(CloudError):
@@ -119,7 +123,7 @@ class Pacer:
         if rate is None:
             return 0.0
         capacity = max(1, math.floor(rate))
-        window = max(WINDOW_S, 1.0 / rate)  # below one call per second: one token, back after 1/rate
+        window = max(WINDOW_S, 1.0 / rate) + LATENCY_GUARD_S  # below 1 call/s: one token, back after 1/rate
         key = (action, "caller" if action in CALLER_SCOPED else account_id)
         end = self._deadline if deadline is None else min(deadline, self._deadline)
         with self._lock:

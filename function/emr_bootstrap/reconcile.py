@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from emr_bootstrap.timing import ReconcileSettings
 
 log = logging.getLogger("emr_bootstrap")
+# Scope refusals that skip an account on purpose; any other refusal is a failure.
+_ON_PURPOSE = frozenset({codes.ACCOUNT_OUT_OF_SCOPE, codes.MANAGEMENT_ACCOUNT_EXCLUDED})
 
 
 class _Stop(Exception):
@@ -141,12 +143,15 @@ class Reconciler:
             for entry in desired
             if entry.skip_reason is not None
         }
-        refusal = self.scope.refuse_before_lookup(account_id, self._management_account())
+        # The lists first: an account they refuse costs no call, not even GetResourceDirectory.
+        refusal = self.scope.refuse_by_lists(account_id) or self.scope.refuse_management(
+            account_id, self._management_account()
+        )
         if refusal is not None:
-            if refusal.code == codes.MANAGEMENT_ACCOUNT_UNKNOWN:  # fail closed: reported, nothing written
-                account = AccountResult.unreachable(account_id, refusal, 0)
-            else:
+            if refusal.code in _ON_PURPOSE:
                 account = AccountResult.skipped(account_id, refusal)
+            else:  # the management account is unknown: fail closed, reported, nothing written
+                account = AccountResult.unreachable(account_id, refusal, 0)
             _log_account(account, log_fields)
             return account
         if active:
@@ -253,8 +258,11 @@ class Reconciler:
             return self._management
 
     def _in_scope_by_lists(self, account_ids: tuple[str, ...]) -> list[str]:
+        listed = [a for a in account_ids if self.scope.refuse_by_lists(a) is None]
+        if not listed:
+            return []
         management = self._management_account()
-        return [a for a in account_ids if self.scope.refuse_before_lookup(a, management) is None]
+        return [a for a in listed if self.scope.refuse_management(a, management) is None]
 
 
 def _admit(account_id: str, info: AccountInfo | ErrorInfo, scope: Scope) -> None:

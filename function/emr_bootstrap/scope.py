@@ -13,13 +13,20 @@ every account is refused (``ManagementAccountUnknown``): the exclusion fails clo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from emr_bootstrap import codes
 from emr_bootstrap.errors import ErrorInfo
 
 if TYPE_CHECKING:
     from emr_bootstrap.cloud import AccountInfo
+
+# Causes that keep their own code (and hint) when the management account cannot be learned: the operator's fix is
+# a grant, a key or an endpoint setting, which that code already says (and the CLI's exit code follows it).
+OWN_CODES: Final = frozenset(
+    {codes.NO_PERMISSION, codes.CREDENTIALS_MISSING, codes.ENDPOINT_UNREACHABLE, "SignatureDoesNotMatch"}
+)
+OWN_CODE_PREFIXES: Final = ("InvalidAccessKeyId", "InvalidSecurityToken", "Forbidden")
 
 
 @dataclass(frozen=True)
@@ -32,15 +39,24 @@ class Scope:
     denied_accounts: frozenset[str] = frozenset()
 
     def refuse_before_lookup(self, account_id: str, management: str | ErrorInfo | None) -> ErrorInfo | None:
-        """Why ``account_id`` is out of scope by the lists alone (no member read needed), or None.
+        """Why ``account_id`` is out of scope by the lists and the management account (no member read needed).
 
         ``management``: the directory's management account, or why it could not be learned (then every account
-        is refused with that error, code ``ManagementAccountUnknown``), or None when the deployment includes the
-        management account and so never asked."""
+        is refused with that error: ``ManagementAccountUnknown``, or the cause's own code for a permission,
+        credentials or endpoint problem), or None when the deployment includes the management account and so
+        never asked."""
+        return self.refuse_by_lists(account_id) or self.refuse_management(account_id, management)
+
+    def refuse_by_lists(self, account_id: str) -> ErrorInfo | None:
+        """Why the deny or allow list keeps ``account_id`` out, or None: decided before any call."""
         if account_id in self.denied_accounts:
             return _out_of_scope(account_id, "it is on the deny list (EMR_BOOTSTRAP_ACCOUNT_DENYLIST)")
         if self.allowed_accounts is not None and account_id not in self.allowed_accounts:
             return _out_of_scope(account_id, "it is not on the allow list (EMR_BOOTSTRAP_ACCOUNT_ALLOWLIST)")
+        return None
+
+    def refuse_management(self, account_id: str, management: str | ErrorInfo | None) -> ErrorInfo | None:
+        """Why ``account_id`` may be the management account, or None (see :meth:`refuse_before_lookup`)."""
         if self.include_management_account:
             return None
         if isinstance(management, ErrorInfo):
@@ -74,12 +90,21 @@ class Scope:
 
 
 def management_unknown(cause: ErrorInfo) -> ErrorInfo:
-    """Why no account is acted on: the management account could not be learned (``cause``, from
-    GetResourceDirectory). As transient as its cause, so that an event is retried when the cause may pass."""
+    """Why no account is acted on: the management account could not be learned (``cause``, GetResourceDirectory's
+    error). As transient as its cause, so that an event is retried when the cause may pass. A permission or
+    credentials problem, or an unreachable endpoint, keeps its own code (see OWN_CODES)."""
+    why = "the Resource Directory's management account could not be learned, so no account can be shown not to be it"
+    if cause.code in OWN_CODES or cause.code.startswith(OWN_CODE_PREFIXES):
+        return ErrorInfo(
+            cause.code,
+            f"{cause.message} (not attempted: {why})",
+            cause.hint,
+            cause.request_id,
+            transient_status=cause.transient,
+        )
     return ErrorInfo(
         codes.MANAGEMENT_ACCOUNT_UNKNOWN,
-        f"not attempted: the Resource Directory's management account could not be learned, so no account can be "
-        f"shown not to be it ({cause.code}: {cause.message})",
+        f"not attempted: {why} ({cause.code}: {cause.message})",
         codes.hint_for(codes.MANAGEMENT_ACCOUNT_UNKNOWN),
         cause.request_id,
         transient_status=cause.transient,

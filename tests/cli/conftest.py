@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from emr_bootstrap.sdk_directory import forget_management_accounts
 
 from emr_bootstrap_cli.main import main
 from emulator.testing import Emulator, bypass_proxies
@@ -128,3 +129,11 @@ def tables(out: str) -> list[list[dict[str, str]]]:
 def table(out: str) -> list[dict[str, str]]:
     """The only (or last) table in ``out``."""
     return tables(out)[-1]
+
+
+@pytest.fixture(autouse=True)
+def forget_learned_management_accounts() -> Iterator[None]:
+    """Each CLI run in a test learns the management account itself, whatever ran before (GetResourceDirectory)."""
+    forget_management_accounts()
+    yield
+    forget_management_accounts()

@@ -20,6 +20,7 @@ from alibabacloud_sts20150401.client import Client as StsClient
 from alibabacloud_tea_openapi.exceptions import ClientException
 from alibabacloud_tea_openapi.models import Config
 from emr_bootstrap.logs import LEVEL_VAR, configure_logging
+from emr_bootstrap.sdk_directory import forget_management_accounts
 
 from emulator.local_fc import LocalFunctionCompute
 from emulator.testing import Emulator
@@ -80,6 +81,15 @@ def leak_watch() -> Iterator[LeakWatch]:
     assert watch.secrets, "no emulator registered its secrets: the scan would prove nothing"
     assert watch.logs.getvalue() and watch.replies, "nothing was captured: the scan would prove nothing"
     assert watch.leaks() == [], "secrets issued by the emulator appear in the function's logs or replies"
+
+
+@pytest.fixture(autouse=True)
+def forget_learned_management_accounts() -> Iterator[None]:
+    """Each test starts as a fresh instance: it learns the management account itself (GetResourceDirectory), so
+    that no test depends on another having run first."""
+    forget_management_accounts()
+    yield
+    forget_management_accounts()
 
 
 # What the function must never do, in any account, in any test: it only ever adds.

@@ -78,7 +78,7 @@ def test_request_for_an_account_outside_the_directory_makes_no_assume_role(
 
     (account,) = result["accounts"]
     assert account["status"] == "skipped" and account["skipped"]["code"] == "AccountNotInDirectory"
-    assert [c.action for c in emu.calls[mark:]] == ["GetAccount"]
+    assert [c.action for c in emu.calls[mark:]] == ["GetResourceDirectory", "GetAccount"]  # a fresh instance
 
 
 @pytest.mark.parametrize("code", ["Throttling.User", "Rejected.Throttling", "Throttling"])

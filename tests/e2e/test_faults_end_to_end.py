@@ -96,9 +96,10 @@ def test_throttling_server_errors_and_dropped_connections_are_retried(emu: Emula
 
     assert result["status"] == "succeeded", result
     assert {r["outcome"] for r in result["accounts"][0]["roles"]} == {"created"}
-    # The faults fired: with seed 7 the first call, GetAccount, which runs alone, draws a throttle whatever comes next.
+    # The faults fired: with seed 7 the first call, GetResourceDirectory (a new instance learns the management
+    # account), which runs alone, draws a throttle whatever comes next.
     first = emu.calls[mark]
-    assert (first.action, first.code) == ("GetAccount", "Throttling.User")
+    assert (first.action, first.code) == ("GetResourceDirectory", "Throttling.User")
     injected = {c.code for c in emu.calls[mark:]} & {"Throttling.User", "ServiceUnavailable", "ConnectionDropped"}
     assert injected
 

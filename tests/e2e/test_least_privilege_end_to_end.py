@@ -53,7 +53,10 @@ def test_without_sts_assume_role_a_member_account_cannot_be_reached(emu: Emulato
 def test_without_resource_manager_reads_no_account_is_touched(emu: Emulator, accounts: int) -> None:
     members = [emu.create_member_account(f"lp-rm-{n}") for n in range(accounts)]
     statement = statement_granting("resourcemanager:GetAccount")
-    with LocalFunctionCompute(emu, policy=policy_without(statement), role_name=f"lp-1-{accounts}") as fc:
+    # The management account included: GetResourceDirectory (same statement) is not asked, GetAccount is reached.
+    with LocalFunctionCompute(
+        emu, policy=policy_without(statement), role_name=f"lp-1-{accounts}", extra_env=INCLUDE_MANAGEMENT
+    ) as fc:
         mark = len(emu.calls)
         result = fc.invoke({"accountIds": members})
 

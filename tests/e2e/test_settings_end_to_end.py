@@ -128,7 +128,7 @@ def assert_endpoint_unreachable(error: dict[str, Any], action: str) -> None:
 
 @pytest.mark.parametrize(
     ("variable", "action"),
-    [("EMR_BOOTSTRAP_STS_ENDPOINT", "AssumeRole"), ("EMR_BOOTSTRAP_RESOURCEMANAGER_ENDPOINT", "GetAccount")],
+    [("EMR_BOOTSTRAP_STS_ENDPOINT", "AssumeRole"), ("EMR_BOOTSTRAP_RESOURCEMANAGER_ENDPOINT", "GetResourceDirectory")],
 )
 def test_unreachable_endpoint_fails_the_account_with_endpoint_unreachable_and_its_hint(
     emu: Emulator, member: str, variable: str, action: str
@@ -226,6 +226,7 @@ def test_an_endpoint_that_never_accepts_ends_in_endpoint_unreachable_within_the_
 
     assert account.status == "failed" and account.error is not None
     assert account.error.code == "EndpointUnreachable"
-    assert account.error.message.startswith("GetAccount: request failed: "), account.error
+    # GetResourceDirectory (the management account) is the first Resource Manager call of a run.
+    assert account.error.message.startswith("GetResourceDirectory: request failed: "), account.error
     # Two attempts of 10 ms; the SDK's own default (5 s per attempt) would take ten seconds.
     assert elapsed < 2.5

@@ -55,14 +55,14 @@ def test_the_default_pacer_paces_at_the_published_quotas_and_shares_only_assume_
     assert halved.rate("GetAccount") is None
 
 
-def test_a_slow_rate_spaces_calls_by_whole_seconds_and_a_free_call_does_not_sleep() -> None:
+def test_a_slow_rate_spaces_calls_by_whole_seconds_and_the_guard_and_a_free_call_does_not_sleep() -> None:
     clock = FakeClock()
     pacer = Pacer({"CreateRole": 1.0, "UpdateRole": 0.5}, clock=clock, sleep=clock.sleep)
     assert pacer.wait("CreateRole", "a") == 0.0 and clock.sleeps == []
-    assert pacer.wait("CreateRole", "a") == 1.0 and clock.sleeps == [1.0]
+    assert pacer.wait("CreateRole", "a") == pytest.approx(1.05) and clock.sleeps == pytest.approx([1.05])
     assert pacer.wait("UpdateRole", "a") == 0.0
-    assert pacer.wait("UpdateRole", "a") == 2.0
-    assert pacer.wait("GetAccount", "a") == 0.0 and clock.sleeps == [1.0, 2.0]
+    assert pacer.wait("UpdateRole", "a") == pytest.approx(2.05)
+    assert pacer.wait("GetAccount", "a") == 0.0 and clock.sleeps == pytest.approx([1.05, 2.05])
 
 
 def test_backoff_doubles_from_the_base_and_is_capped_at_fifteen_times_it() -> None:
@@ -109,4 +109,4 @@ def test_each_attempt_is_paced_in_its_account_and_counted_under_its_action() -> 
     assert retrier.call("GetRole", "1234567890123456", flaky) == "ok"
     assert retrier.call("GetRole", "6543210987654321", lambda: "other account") == "other account"
     assert stats.by_action == {"GetRole": 4} and (stats.calls, stats.retries, stats.throttles) == (4, 2, 2)
-    assert stats.paced_s == pytest.approx(2.0) and clock.sleeps == [1.0, 1.0]
+    assert stats.paced_s == pytest.approx(2.1) and clock.sleeps == pytest.approx([1.05, 1.05])

@@ -9,7 +9,15 @@ import math
 import pytest
 from emr_bootstrap import codes
 from emr_bootstrap.errors import CloudError
-from emr_bootstrap.pacing import MIN_RATE, PUBLISHED_RATES, CallStats, Pacer, PacingDeadline, Retrier
+from emr_bootstrap.pacing import (
+    LATENCY_GUARD_S,
+    MIN_RATE,
+    PUBLISHED_RATES,
+    CallStats,
+    Pacer,
+    PacingDeadline,
+    Retrier,
+)
 from emr_bootstrap.settings import Settings, SettingsError
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -46,13 +54,15 @@ def test_five_roles_of_one_account_go_out_at_once() -> None:
 
 def test_a_burst_beyond_one_second_of_quota_waits_for_the_tokens_spent_a_second_earlier() -> None:
     starts = paced({"AttachPolicyToRole": 10.0}, [("AttachPolicyToRole", "a")] * 25)
-    assert starts == [0.0] * 10 + [1.0] * 10 + [2.0] * 5
+    back = 1.0 + LATENCY_GUARD_S  # one second, and a guard for latency spread (see pacing's docstring)
+    assert starts == pytest.approx([0.0] * 10 + [back] * 10 + [2 * back] * 5)
 
 
 def test_a_token_comes_back_one_second_after_it_was_spent() -> None:
-    # Calls 0.3 s apart: the fourth call finds the first token back (0.0 + 1.0 <= 0.9 is false, so it waits).
+    # Calls 0.3 s apart: the fourth waits for the first token (spent at 0.0), the fifth for the second (at 0.3).
     starts = paced({"CreateRole": 3.0}, [("CreateRole", "a")] * 5, gaps=[0.0, 0.3, 0.3, 0.3, 0.3])
-    assert starts == pytest.approx([0.0, 0.3, 0.6, 1.0, 1.3])
+    back = 1.0 + LATENCY_GUARD_S
+    assert starts == pytest.approx([0.0, 0.3, 0.6, back, back + 0.3])
 
 
 @settings(max_examples=200, deadline=None)
@@ -81,14 +91,16 @@ def test_member_accounts_have_quotas_of_their_own() -> None:
 
 def test_caller_scoped_quotas_are_shared_across_accounts_and_split_by_share() -> None:
     calls = [("AssumeRole", f"account-{n}") for n in range(101)]
-    assert paced({"AssumeRole": 100.0}, calls)[-1] == pytest.approx(1.0)
-    assert paced({"AssumeRole": 100.0}, calls[:26], share=0.25)[-1] == pytest.approx(1.0)
+    back = 1.0 + LATENCY_GUARD_S
+    assert paced({"AssumeRole": 100.0}, calls)[-1] == pytest.approx(back)
+    assert paced({"AssumeRole": 100.0}, calls[:26], share=0.25)[-1] == pytest.approx(back)
     for action in ("ListAccounts", "GetAccount", "GetResourceDirectory"):
         assert Pacer(share=0.5).rate(action) == PUBLISHED_RATES[action] / 2
 
 
 def test_below_one_call_per_second_calls_are_spaced_one_over_the_rate() -> None:
-    assert paced({"UpdateRole": 0.5}, [("UpdateRole", "a")] * 3) == [0.0, 2.0, 4.0]
+    back = 2.0 + LATENCY_GUARD_S
+    assert paced({"UpdateRole": 0.5}, [("UpdateRole", "a")] * 3) == pytest.approx([0.0, back, 2 * back])
 
 
 def test_an_action_without_a_rate_is_not_paced() -> None:
@@ -122,7 +134,8 @@ def test_a_per_call_deadline_refuses_without_taking_the_token() -> None:
     pacer.wait("CreateRole", "a")
     with pytest.raises(PacingDeadline):
         pacer.wait("CreateRole", "a", deadline=5.0)
-    assert pacer.wait("CreateRole", "a", deadline=10.0) == 10.0  # the refused call took no token
+    back = 10.0 + LATENCY_GUARD_S
+    assert pacer.wait("CreateRole", "a", deadline=back) == pytest.approx(back)  # the refused call took no token
 
 
 def test_a_retry_whose_backoff_would_pass_the_deadline_is_not_made() -> None:

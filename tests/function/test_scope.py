@@ -51,14 +51,18 @@ def test_the_management_account_is_the_directorys_not_the_functions_own() -> Non
 
 
 @pytest.mark.parametrize(
-    ("cause", "transient"),
+    ("cause", "code", "transient"),
     [
-        (CloudError("ServiceUnavailable", "busy", status=503), True),
-        (CloudError("NoPermission", "not allowed", status=403), False),
-        (CloudError("ResourceDirectoryNotInUse", "no directory", status=404), False),
+        (CloudError("ServiceUnavailable", "busy", status=503), "ManagementAccountUnknown", True),
+        (CloudError("ResourceDirectoryNotInUse", "no directory", status=404), "ManagementAccountUnknown", False),
+        (CloudError("NoPermission", "not allowed", status=403), "NoPermission", False),  # the fix is a grant
+        (CloudError("InvalidAccessKeyId.NotFound", "no such key", status=404), "InvalidAccessKeyId.NotFound", False),
+        (CloudError("EndpointUnreachable", "request failed"), "EndpointUnreachable", True),  # the fix is a setting
     ],
 )
-def test_when_the_management_account_cannot_be_learned_no_account_is_opened(cause: CloudError, transient: bool) -> None:
+def test_when_the_management_account_cannot_be_learned_no_account_is_opened(
+    cause: CloudError, code: str, transient: bool
+) -> None:
     directory = FakeDirectory(members=[OWN, A, B, *(f"{7000000000000000 + n}" for n in range(10))], management=OWN)
     directory.management_fail = cause
     accounts = (OWN, A, B, *(f"{7000000000000000 + n}" for n in range(7)))
@@ -68,7 +72,8 @@ def test_when_the_management_account_cannot_be_learned_no_account_is_opened(caus
     assert connector.opened == [] and directory.asked == [] and directory.pages_read == []
     assert {a.status for a in result.accounts} == {"failed"}
     errors = [a.error for a in result.accounts]
-    assert all(e is not None and e.code == "ManagementAccountUnknown" and cause.code in e.message for e in errors)
+    assert all(e is not None and e.code == code and "management account" in e.message for e in errors)
+    assert all(e is not None and cause.message in e.message for e in errors)
     assert {e.transient for e in errors if e is not None} == {transient}
     assert directory.management_asked == 1  # once for the whole run, not once per account
 
