@@ -159,4 +159,5 @@ def test_resource_manager_access_is_read_only() -> None:
     assert {a for a in actions if a.startswith("resourcemanager:")} == {
         "resourcemanager:ListAccounts",
         "resourcemanager:GetAccount",
+        "resourcemanager:GetResourceDirectory",
     }

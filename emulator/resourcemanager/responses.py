@@ -73,9 +73,10 @@ def get_account(ctx: Context) -> dict[str, Any]:
 def get_resource_directory(ctx: Context) -> dict[str, Any]:
     """The directory the caller manages or belongs to (members get it too), per the API page
     https://www.alibabacloud.com/help/en/resource-management/resource-directory/developer-reference/api-resourcemanager-2020-03-31-getresourcedirectory
-    and SDK 2.6.2 ``GetResourceDirectoryResponseBodyResourceDirectory``. No parameters; RAM resource: all
-    resources (``*``). An account in no directory: 404 ResourceDirectoryNotInUse."""
-    ctx.authorize("resourcemanager:GetResourceDirectory", "*")
+    and SDK 2.6.2 ``GetResourceDirectoryResponseBodyResourceDirectory``. No parameters. An account in no
+    directory: 404 ResourceDirectoryNotInUse. RAM resource: "all resources" on the API page; which resource string
+    RAM evaluates for it is unconfirmed (docs/alibaba-cloud.md A9): here ``acs:resourcemanager:*:<caller>:*``."""
+    ctx.authorize("resourcemanager:GetResourceDirectory", f"acs:resourcemanager:*:{ctx.caller.account_id}:*")
     directory_id = ctx.account.resource_directory_id
     if directory_id is None:
         raise err.directory_not_in_use()
