@@ -18,11 +18,12 @@ from emr_bootstrap.pacing import (
     PacingDeadline,
     Retrier,
 )
+from emr_bootstrap.request import BootstrapRequest
 from emr_bootstrap.settings import Settings, SettingsError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.function.fakes import FakeClock
+from tests.function.fakes import FakeClock, FakeConnector, FakeDirectory, bootstrap
 
 
 def paced(
@@ -75,6 +76,26 @@ def test_no_one_second_window_ever_holds_more_calls_than_the_rate(rate: int, gap
     assert busiest_second(starts) <= rate
     # ...and pacing costs nothing until one second of quota is spent.
     assert starts[: min(rate, len(gaps))] == paced({}, [("CreateRole", "a")] * min(rate, len(gaps)), gaps=gaps)
+
+
+KEYS = [("CreateRole", "a"), ("CreateRole", "b"), ("AttachPolicyToRole", "a"), ("AssumeRole", "a"), ("AssumeRole", "b")]
+
+
+@settings(max_examples=150, deadline=None)
+@given(calls=st.lists(st.tuples(st.sampled_from(KEYS), st.sampled_from([0.0, 0.0, 0.02, 0.4, 1.0])), max_size=150))
+def test_for_any_mix_of_calls_no_quota_is_exceeded_in_any_second(calls: list[tuple[tuple[str, str], float]]) -> None:
+    rates = {"CreateRole": 3.0, "AttachPolicyToRole": 2.0, "AssumeRole": 4.0}
+    starts = paced(rates, [key for key, _ in calls], gaps=[gap for _, gap in calls])
+    # AssumeRole is the caller's: its calls in every account count against one quota.
+    counted: dict[str, set[tuple[str, str]]] = {
+        "CreateRole in a": {("CreateRole", "a")},
+        "CreateRole in b": {("CreateRole", "b")},
+        "AttachPolicyToRole in a": {("AttachPolicyToRole", "a")},
+        "AssumeRole": {("AssumeRole", "a"), ("AssumeRole", "b")},
+    }
+    for name, keys in counted.items():
+        mine = [t for (key, _), t in zip(calls, starts, strict=True) if key in keys]
+        assert busiest_second(mine) <= rates[name.split()[0]], name
 
 
 @settings(max_examples=100, deadline=None)
@@ -163,3 +184,21 @@ def test_rate_limits_default_to_the_published_quotas_and_can_be_overridden() -> 
 def test_unusable_rate_limits_name_the_variable(value: str) -> None:
     with pytest.raises(SettingsError, match="EMR_BOOTSTRAP_RATE_LIMITS"):
         Settings.from_env({"EMR_BOOTSTRAP_RATE_LIMITS": value})
+
+
+def test_an_account_whose_assume_role_or_lookup_would_wait_past_the_deadline_is_not_attempted() -> None:
+    connector = FakeConnector()
+    directory = FakeDirectory(management=connector.own)
+    late_assume, late_lookup, on_time = "1234567890123456", "2234567890123456", "3234567890123456"
+    connector.unreachable[late_assume] = PacingDeadline("AssumeRole", 30.0)
+    directory.fail[late_lookup] = PacingDeadline("GetAccount", 30.0)
+
+    request = BootstrapRequest(account_ids=(late_assume, late_lookup, on_time))
+    result = bootstrap(request, connector, request_id="r", directory=directory)
+
+    status = {a.account_id: (a.status, a.skip.code if a.skip else None) for a in result.accounts}
+    assert status == {
+        late_assume: ("not-attempted", "DeadlineReached"),
+        late_lookup: ("not-attempted", "DeadlineReached"),
+        on_time: ("succeeded", None),
+    }
