@@ -120,3 +120,22 @@ def test_listing_the_directory_keeps_to_the_list_accounts_quota_only_when_paced(
 
     assert result["sweep"]["pages"] == 5, result
     assert (result["summary"]["cloudCalls"]["throttles"] > 0) is throttled
+
+
+def test_a_batch_with_a_tiny_share_never_waits_past_the_deadline(faults: Emulator, fc: LocalFunctionCompute) -> None:
+    # share 1e-6 is raised to the pacer's floor: the second caller-scoped call (GetAccount or AssumeRole) of the
+    # invocation would come 10-20 s later, past the 3 s the invocation has. It is not made: not attempted.
+    members = [faults.create_member_account(f"tiny-share-{n}") for n in range(2)]
+    creds = fc.credentials()
+    invocation = Invocation(
+        "tiny-share",
+        timeout_s=3.0,
+        credentials=FunctionCredentials(creds.access_key_id, creds.access_key_secret, creds.security_token),
+        own_account_id=fc.account_id,
+    )
+    job = BootstrapJob(BootstrapRequest(account_ids=tuple(members)), pacing_share=1e-6)
+
+    result = Application(fc.environment() | FAST).run(job, invocation)
+
+    statuses = sorted((a.status, a.skip.code if a.skip else None) for a in result.accounts)
+    assert statuses == [("not-attempted", "DeadlineReached"), ("succeeded", None)]
