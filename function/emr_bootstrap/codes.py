@@ -42,6 +42,7 @@ INTERNAL_ERROR: Final = "InternalError"
 INVALID_REQUEST: Final = "InvalidRequest"
 CONFIGURATION_ERROR: Final = "ConfigurationError"
 CATALOG_INVALID: Final = "CatalogInvalid"
+EXTRA_POLICIES_ATTACHED: Final = "ExtraPoliciesAttached"
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,14 @@ CODES: Final[dict[str, CodeInfo]] = {
         "function itself (deploy/policies/function-role-policy.json).",
     ),
     CATALOG_INVALID: CodeInfo(False, False, "The bundled role catalog is invalid: a packaging bug; report it."),
+    EXTRA_POLICIES_ATTACHED: CodeInfo(
+        # Not a failure: the role stays drifted until somebody decides what those policies are for.
+        False,
+        False,
+        "The role carries policies beyond the catalog's, so restoring the catalog's trust would hand them to the "
+        "catalog's service; the function never does that. Detach them yourself (or move that use to a role of "
+        "another name), then run again with drift=repair.",
+    ),
 }
 
 # Families of codes, matched when no exact entry exists: throttling anywhere in the code, the others by prefix.
