@@ -149,7 +149,7 @@ CODES: Final[dict[str, CodeInfo]] = {
         False,
         False,
         "Function Compute refused the asynchronous invocation: grant the function's role fc:InvokeFunction on the "
-        "function itself (deploy/policies/function-role-policy.json).",
+        "function itself (deploy/policies/function-event-role-policy.json).",
     ),
     CATALOG_INVALID: CodeInfo(False, False, "The bundled role catalog is invalid: a packaging bug; report it."),
     EXTRA_POLICIES_ATTACHED: CodeInfo(
@@ -205,7 +205,10 @@ def hint_for(code: str, action: str | None = None) -> str | None:
             "and make sure the role trusts the management account."
         )
     if code == NO_PERMISSION and action in ("GetAccount", "ListAccounts"):
-        return f"Grant resourcemanager:{action} to the function's role (deploy/policies/function-role-policy.json)."
+        return (
+            f"Grant resourcemanager:{action} to the function's role (deploy/policies/function-event-role-policy.json, "
+            "function-http-role-policy.json)."
+        )
     hint = describe(code).hint
     if hint is None:
         return None
