@@ -1,10 +1,11 @@
 """A local stand-in for Function Compute: runs ``function/index.py`` the way FC would, against the emulator.
 
 FC gives the function the temporary credentials of its role (``context.credentials`` and the
-``ALIBABA_CLOUD_*`` variables, docs/fc-notes.md §1.3/§1.5). Here the role is created in the emulated
-management account with the trust and permission policies shipped in ``deploy/policies/``, so every end-to-end
-run also proves that the shipped policy is enough. The handler is imported in-process and called with ``bytes``,
-as FC does.
+``ALIBABA_CLOUD_*`` variables, docs/fc-notes.md §1.3/§1.5). Here the two functions' roles are created in the
+emulated management account with the trust and permission policies shipped in ``deploy/policies/`` (the event
+function's for ``handler``, the HTTP function's for ``http_handler``, each with the opt-in management-account
+policy), so every end-to-end run also proves that the shipped policies are enough. The handler is imported
+in-process and called with ``bytes``, as FC does.
 """
 
 from __future__ import annotations
@@ -28,7 +29,14 @@ REPO = Path(__file__).resolve().parent.parent
 FUNCTION_DIR = REPO / "function"
 POLICY_DIR = REPO / "deploy" / "policies"
 FUNCTION_ROLE = "emr-bootstrap-function"
-FUNCTION_POLICY = "EmrBootstrapFunctionPolicy"
+# The shipped permission policies by part: each function's own, and the opt-in one for the management account.
+POLICY_FILES = {
+    "event": "function-event-role-policy.json",
+    "http": "function-http-role-policy.json",
+    "management": "function-management-account-policy.json",
+}
+# Which function's role each handler runs under.
+HANDLER_PARTS = {"handler": "event", "http_handler": "http"}
 
 
 @dataclass(frozen=True)
@@ -69,31 +77,36 @@ class LocalFunctionCompute:
         emu: Emulator,
         *,
         extra_env: Mapping[str, str] | None = None,
-        policy: Mapping[str, Any] | None = None,
+        policies: Mapping[str, Mapping[str, Any] | None] | None = None,
         role_name: str = FUNCTION_ROLE,
     ) -> None:
-        """``policy`` replaces the shipped permission policy (a least-privilege test removes one statement);
-        give such a variant its own ``role_name``."""
+        """``policies`` replaces shipped documents by part (``POLICY_FILES``; a least-privilege test removes one
+        statement), or leaves a part out (None); give such a variant its own ``role_name``."""
         self.emu = emu
         self.account_id = emu.management_account_id
         self.extra_env = dict(extra_env or {})
         self.role_name = role_name
-        self._credentials: Credentials | None = None
-        self._provision_role(policy)
+        self.role_names = {"handler": role_name, "http_handler": f"{role_name}-http"}
+        self._credentials: dict[str, Credentials] = {}
+        self._provision_roles(policies or {})
         self._index = self._import_index()
 
     @staticmethod
-    def shipped_policy() -> dict[str, Any]:
-        policy: dict[str, Any] = json.loads((POLICY_DIR / "function-role-policy.json").read_text())
-        policy.pop("_comment", None)
+    def shipped_policy(part: str = "event") -> dict[str, Any]:
+        policy: dict[str, Any] = json.loads((POLICY_DIR / POLICY_FILES[part]).read_text())
         return policy
 
-    def _provision_role(self, policy: Mapping[str, Any] | None) -> None:
+    def _provision_roles(self, replaced: Mapping[str, Mapping[str, Any] | None]) -> None:
         trust = (POLICY_DIR / "function-trust-policy.json").read_text()
-        document = dict(policy) if policy is not None else self.shipped_policy()
-        policy_name = FUNCTION_POLICY if self.role_name == FUNCTION_ROLE else f"{self.role_name}-policy"
-        self.emu.create_custom_policy(self.account_id, policy_name, json.dumps(document))
-        self.emu.create_role(self.account_id, self.role_name, trust, custom_policies=[policy_name], exist_ok=True)
+        names: dict[str, str] = {}
+        for part in POLICY_FILES:
+            document = replaced[part] if part in replaced else self.shipped_policy(part)
+            if document is not None:
+                names[part] = f"{self.role_name}-{part}-policy"
+                self.emu.create_custom_policy(self.account_id, names[part], json.dumps(document))
+        for handler, role in self.role_names.items():
+            attached = [names[part] for part in (HANDLER_PARTS[handler], "management") if part in names]
+            self.emu.create_role(self.account_id, role, trust, custom_policies=attached, exist_ok=True)
         # The function itself, so that it can invoke itself asynchronously (sweep fan-out and continuation).
         self.emu.create_function(self.account_id, FunctionMeta().name, exist_ok=True)
 
@@ -103,12 +116,13 @@ class LocalFunctionCompute:
             sys.path.insert(0, str(FUNCTION_DIR))
         return importlib.import_module("index")
 
-    def credentials(self) -> Credentials:
-        """A session of the function's role, as FC's service principal would obtain it."""
-        if self._credentials is None:
-            ak, secret, token = self.emu.service_session(self.account_id, self.role_name, "fc.aliyuncs.com")
-            self._credentials = Credentials(ak, secret, token)
-        return self._credentials
+    def credentials(self, handler: str = "handler") -> Credentials:
+        """A session of the role of the function ``handler`` belongs to, as FC's service principal obtains it."""
+        if handler not in self._credentials:
+            role = self.role_names[handler]
+            ak, secret, token = self.emu.service_session(self.account_id, role, "fc.aliyuncs.com")
+            self._credentials[handler] = Credentials(ak, secret, token)
+        return self._credentials[handler]
 
     def environment(self) -> dict[str, str]:
         creds = self.credentials()
@@ -125,8 +139,8 @@ class LocalFunctionCompute:
             **self.extra_env,
         }
 
-    def context(self) -> Context:
-        return Context(request_id=str(uuid.uuid4()), credentials=self.credentials(), account_id=self.account_id)
+    def context(self, handler: str = "handler") -> Context:
+        return Context(request_id=str(uuid.uuid4()), credentials=self.credentials(handler), account_id=self.account_id)
 
     def drain(self) -> list[bytes]:
         """The function's queued asynchronous invocations (fan-out batches, continuations), oldest first."""
@@ -135,7 +149,7 @@ class LocalFunctionCompute:
     def invoke(self, event: bytes | str | Mapping[str, Any] | list[Any], handler: str = "handler") -> Any:
         """Call ``index.<handler>(event_bytes, context)``; a JSON-string reply is decoded for convenience."""
         raw = event if isinstance(event, bytes) else (event if isinstance(event, str) else json.dumps(event)).encode()
-        reply = getattr(self._index, handler)(raw, self.context())
+        reply = getattr(self._index, handler)(raw, self.context(handler))
         return json.loads(reply) if isinstance(reply, str) else reply
 
     def __enter__(self) -> LocalFunctionCompute:

@@ -165,13 +165,14 @@ def test_project_is_serverless_devs_3() -> None:
     assert "${" not in json.dumps(PROJECT), "unresolved ${...} reference in s.yaml"
 
 
-def test_both_functions_share_the_packaged_code_runtime_role_and_settings() -> None:
+def test_both_functions_share_the_packaged_code_runtime_and_settings_each_with_its_own_role() -> None:
     event, http = props_of("emr_bootstrap_event"), props_of("emr_bootstrap_http")
+    assert (event["role"], http["role"]) == (PROJECT["vars"]["eventRole"], PROJECT["vars"]["httpRole"])
+    assert event["role"] != http["role"]  # least privilege per function (deploy/policies/README.md)
     for props in (event, http):
         assert props["code"] == "./build/package"  # what `make package` (scripts/package.py) writes
         assert props["runtime"] == "python3.10"
         assert props["logConfig"] == "auto"
-        assert props["role"] == PROJECT["vars"]["role"]
         env = props["environmentVariables"]
         assert env["EMR_BOOTSTRAP_MEMBER_ROLE"] == "ResourceDirectoryAccountAccessRole"
         assert env["EMR_BOOTSTRAP_LOG_LEVEL"] == "INFO"
@@ -181,8 +182,9 @@ def test_both_functions_share_the_packaged_code_runtime_role_and_settings() -> N
     assert event["functionName"] != http["functionName"]
 
 
-def test_role_is_an_fc_role_arn_in_the_placeholder_management_account() -> None:
-    assert re.fullmatch(r"acs:ram::[0-9]{16}:role/[A-Za-z0-9.-]{1,64}", PROJECT["vars"]["role"])
+def test_roles_are_fc_role_arns_in_the_placeholder_management_account() -> None:
+    for var in ("eventRole", "httpRole"):
+        assert re.fullmatch(r"acs:ram::[0-9]{16}:role/[A-Za-z0-9.-]{1,64}", PROJECT["vars"][var]), var
 
 
 # ---------------------------------------------------------------------------------------------- triggers

@@ -1,4 +1,5 @@
-"""deploy/policies: valid RAM policy documents that grant exactly what the function uses, and never removal.
+"""deploy/policies: valid RAM policy documents that grant each function exactly what it uses, and never removal.
+The event function's role, the HTTP function's role and the opt-in management-account policy are separate files.
 
 Policy language per docs/alibaba-cloud.md §2.3 (Version "1", Statement of Effect/Action/Resource, Principal only in
 trust policies); role ARNs lower-cased per §2.4.
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 POLICIES = REPO / "deploy" / "policies"
@@ -63,8 +65,21 @@ def check_document(document: dict[str, Any], *, trust: bool) -> list[str]:
     return problems
 
 
-def statements_granting(action: str) -> list[dict[str, Any]]:
-    return [s for s in load("function-role-policy.json")["Statement"] if action in as_list(s["Action"])]
+EVENT, HTTP, MANAGEMENT = (
+    "function-event-role-policy.json",
+    "function-http-role-policy.json",
+    "function-management-account-policy.json",
+)
+FUNCTION_ROLES = (EVENT, HTTP)
+PERMISSION_POLICIES = (*FUNCTION_ROLES, MANAGEMENT)
+
+
+def actions_in(name: str) -> set[str]:
+    return {a for s in load(name)["Statement"] for a in as_list(s["Action"])}
+
+
+def statements_granting(action: str, name: str = MANAGEMENT) -> list[dict[str, Any]]:
+    return [s for s in load(name)["Statement"] if action in as_list(s["Action"])]
 
 
 # ---------------------------------------------------------------------------------------------- the checker
@@ -94,14 +109,15 @@ def test_checker_rejects_a_wrong_version_and_an_empty_statement() -> None:
 
 # ---------------------------------------------------------------------------------------------- the documents
 def test_every_policy_file_is_checked_here() -> None:
-    assert sorted(p.name for p in POLICIES.glob("*.json")) == [
-        "function-role-policy.json",
-        "function-trust-policy.json",
-    ]
+    assert sorted(p.name for p in POLICIES.glob("*.json")) == sorted(
+        [*PERMISSION_POLICIES, "function-trust-policy.json"]
+    )
 
 
-def test_function_role_policy_is_a_valid_permission_policy() -> None:
-    assert check_document(load("function-role-policy.json"), trust=False) == []
+@pytest.mark.parametrize("name", PERMISSION_POLICIES)
+def test_each_permission_policy_is_valid_and_only_allows(name: str) -> None:
+    assert check_document(load(name), trust=False) == []
+    assert {s["Effect"] for s in load(name)["Statement"]} == {"Allow"}
 
 
 def test_function_trust_policy_is_valid_and_trusts_only_function_compute() -> None:
@@ -112,14 +128,39 @@ def test_function_trust_policy_is_valid_and_trusts_only_function_compute() -> No
     assert statement["Principal"] == {"Service": ["fc.aliyuncs.com"]}
 
 
-def test_function_role_policy_only_allows() -> None:
-    assert {s["Effect"] for s in load("function-role-policy.json")["Statement"]} == {"Allow"}
+def test_the_http_functions_role_holds_no_function_compute_action() -> None:
+    assert not [a for a in actions_in(HTTP) if a.lower().startswith("fc:")]
 
 
-def test_assume_role_is_limited_to_the_default_member_access_role() -> None:
+def test_the_event_function_may_invoke_only_itself_and_its_qualifiers() -> None:
+    (statement,) = statements_granting("fc:InvokeFunction", EVENT)
+    assert as_list(statement["Action"]) == ["fc:InvokeFunction"]
+    itself = "acs:fc:*:*:functions/emr-bootstrap-event"
+    resources = as_list(statement["Resource"])
+    # The function, and anything below it (a version or alias, whatever form the ARN gives them): never a
+    # prefix that another function's name could extend (emr-bootstrap-event-other).
+    assert resources == [itself, f"{itself}/*"]
+    assert {a for a in actions_in(EVENT) if a.lower().startswith("fc:")} == {"fc:InvokeFunction"}
+
+
+def test_the_function_name_in_the_invoke_statement_is_the_event_function_of_s_yaml() -> None:
+    config = yaml.safe_load((REPO / "s.yaml").read_text())
+    name = config["resources"]["emr_bootstrap_event"]["props"]["functionName"]
+    (statement,) = statements_granting("fc:InvokeFunction", EVENT)
+    assert as_list(statement["Resource"])[0].endswith(f":functions/{name}")
+
+
+def test_management_account_writes_are_only_in_the_opt_in_file() -> None:
+    for name in FUNCTION_ROLES:
+        assert not [a for a in actions_in(name) if a.startswith("ram:")], name
+    assert {a.split(":")[0] for a in actions_in(MANAGEMENT)} == {"ram"}
+
+
+@pytest.mark.parametrize("name", FUNCTION_ROLES)
+def test_assume_role_is_limited_to_the_default_member_access_role(name: str) -> None:
     from emr_bootstrap.settings import DEFAULT_MEMBER_ROLE
 
-    (statement,) = statements_granting("sts:AssumeRole")
+    (statement,) = statements_granting("sts:AssumeRole", name)
     assert as_list(statement["Resource"]) == [f"acs:ram:*:*:role/{DEFAULT_MEMBER_ROLE.lower()}"]
 
 
@@ -141,8 +182,7 @@ def test_ram_actions_match_what_a_member_session_may_do() -> None:
     # The management account and a member session must allow the same RAM calls, or one of them fails.
     from emr_bootstrap.sdk import MEMBER_SESSION_ACTIONS
 
-    ram_actions = {a for s in load("function-role-policy.json")["Statement"] for a in as_list(s["Action"])}
-    assert {a for a in ram_actions if a.startswith("ram:")} == set(MEMBER_SESSION_ACTIONS["repair"])
+    assert actions_in(MANAGEMENT) == set(MEMBER_SESSION_ACTIONS["repair"])
 
 
 def test_each_session_mode_allows_no_more_than_the_next() -> None:
@@ -154,10 +194,17 @@ def test_each_session_mode_allows_no_more_than_the_next() -> None:
     assert "ram:UpdateRole" in repair - write
 
 
-def test_resource_manager_access_is_read_only() -> None:
-    actions = {a for s in load("function-role-policy.json")["Statement"] for a in as_list(s["Action"])}
-    assert {a for a in actions if a.startswith("resourcemanager:")} == {
+@pytest.mark.parametrize("name", FUNCTION_ROLES)
+def test_resource_manager_access_is_read_only_in_one_statement(name: str) -> None:
+    (statement,) = [s for s in load(name)["Statement"] if str(as_list(s["Action"])[0]).startswith("resourcemanager:")]
+    assert set(as_list(statement["Action"])) == {
         "resourcemanager:ListAccounts",
         "resourcemanager:GetAccount",
         "resourcemanager:GetResourceDirectory",
     }
+    assert {a for a in actions_in(name) if a.startswith("resourcemanager:")} == set(as_list(statement["Action"]))
+
+
+def test_both_function_roles_share_every_statement_but_the_event_functions_invoke() -> None:
+    event = [s for s in load(EVENT)["Statement"] if "fc:InvokeFunction" not in as_list(s["Action"])]
+    assert event == load(HTTP)["Statement"]

@@ -45,6 +45,7 @@ INTERNAL_ERROR: Final = "InternalError"
 INVALID_REQUEST: Final = "InvalidRequest"
 CONFIGURATION_ERROR: Final = "ConfigurationError"
 CATALOG_INVALID: Final = "CatalogInvalid"
+EXTRA_POLICIES_ATTACHED: Final = "ExtraPoliciesAttached"
 
 
 @dataclass(frozen=True)
@@ -165,9 +166,17 @@ CODES: Final[dict[str, CodeInfo]] = {
         False,
         False,
         "Function Compute refused the asynchronous invocation: grant the function's role fc:InvokeFunction on the "
-        "function itself (deploy/policies/function-role-policy.json).",
+        "function itself (deploy/policies/function-event-role-policy.json).",
     ),
     CATALOG_INVALID: CodeInfo(False, False, "The bundled role catalog is invalid: a packaging bug; report it."),
+    EXTRA_POLICIES_ATTACHED: CodeInfo(
+        # Not a failure: the role stays drifted until somebody decides what those policies are for.
+        False,
+        False,
+        "The role carries policies beyond the catalog's, so restoring the catalog's trust would hand them to the "
+        "catalog's service; the function never does that. Detach them yourself (or move that use to a role of "
+        "another name), then run again with drift=repair.",
+    ),
 }
 
 # Families of codes, matched when no exact entry exists: throttling anywhere in the code, the others by prefix.
@@ -213,7 +222,10 @@ def hint_for(code: str, action: str | None = None) -> str | None:
             "and make sure the role trusts the management account."
         )
     if code == NO_PERMISSION and action in ("GetAccount", "ListAccounts", "GetResourceDirectory"):
-        return f"Grant resourcemanager:{action} to the function's role (deploy/policies/function-role-policy.json)."
+        return (
+            f"Grant resourcemanager:{action} to the function's role (deploy/policies/function-event-role-policy.json, "
+            "function-http-role-policy.json)."
+        )
     hint = describe(code).hint
     if hint is None:
         return None

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from emr_bootstrap import codes
+from emr_bootstrap.errors import ErrorInfo
 from emr_bootstrap.result import CREATE_ROLE, UPDATE_TRUST, Change, Drift, Outcome, attach_policy
-from emr_bootstrap.trust import compare_trust
+from emr_bootstrap.trust import compare_trust, grants
 from emr_bootstrap.versions import ecs_role_generation
 
 if TYPE_CHECKING:
@@ -76,6 +78,8 @@ class RolePlan:
     extra_policies: tuple[str, ...] = ()
     # The outcome when there is nothing to do: "unchanged", or "drifted" when drift is only reported.
     idle_outcome: Outcome = "unchanged"
+    # Why a repair that was asked for is refused (the role's error); None otherwise.
+    refusal: ErrorInfo | None = None
 
     @property
     def changes(self) -> tuple[Change, ...]:
@@ -100,16 +104,35 @@ def plan_role(spec: RoleSpec, observed: Observed, drift_mode: DriftMode) -> Role
     """What ``spec`` needs. Never plans a delete or a detach: extra policies are only noted."""
     if observed.role is None:
         return RolePlan(spec, (Step.CREATE, Step.ATTACH))
-    extras = tuple(policy.name for policy in observed.policies if not _is_catalog_policy(policy, spec))
+    extra = tuple(policy for policy in observed.policies if not _is_catalog_policy(policy, spec))
+    extras = tuple(policy.name for policy in extra)
     attach = () if has_policy(observed.policies, spec) else (Step.ATTACH,)
     comparison = compare_trust(spec.trust_policy, observed.role.trust_policy)
     if comparison.equal:
         return RolePlan(spec, attach, None, extras)
     drift = Drift(comparison.difference or "trust policy differs", comparison.widened)
     if drift_mode == "repair" and not comparison.expected_principals_allowed:
+        if extra:
+            # Restoring the trust would hand every extra policy (AdministratorAccess, say) to the catalog's
+            # service: repair never gives out more than the catalog, so the role stays drifted.
+            return RolePlan(
+                spec, (), drift, extras, idle_outcome="drifted", refusal=_extra_policies_refusal(spec, extra)
+            )
         # The catalog's service can no longer assume the role: restoring the catalog's trust is the repair.
         return RolePlan(spec, (Step.UPDATE_TRUST, *attach), drift, extras)
     # Reported only: a drifted role is somebody's decision, and a trust that still lets the catalog's service in
     # (narrowed by a Condition or a Deny, or widened to more principals) is never rewritten: restoring it would
     # undo a narrowing. Leave the role entirely alone (no attach either).
     return RolePlan(spec, (), drift, extras, idle_outcome="drifted")
+
+
+def _extra_policies_refusal(spec: RoleSpec, extra: tuple[AttachedPolicy, ...]) -> ErrorInfo:
+    listed = ", ".join(f"{policy.name} ({policy.type})" for policy in extra)
+    _, catalog_grants = grants(spec.trust_policy)
+    trusted = ", ".join(sorted({grant.principal for grant in catalog_grants if grant.effect == "Allow"}))
+    return ErrorInfo(
+        codes.EXTRA_POLICIES_ATTACHED,
+        f"trust not repaired: besides the catalog's {spec.policy_name}, the role carries {listed}; restoring the "
+        f"catalog's trust would hand them to {trusted}",
+        codes.hint_for(codes.EXTRA_POLICIES_ATTACHED),
+    )

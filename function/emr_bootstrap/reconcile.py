@@ -69,7 +69,7 @@ class Reconciler:
     def run(self, request: BootstrapRequest, *, request_id: str, deadline: Deadline | None = None) -> Result:
         """Reconcile every account of ``request`` (accounts concurrently, bounded) and return the result.
 
-        Dry runs are always read-first; otherwise the request's strategy, defaulting to read-first. Near the
+        The request's strategy, defaulting to read-first; dry runs never create first. Near the
         deadline no new account is started: the rest are reported ``not-attempted``, not failed.
         """
         settings = self.settings

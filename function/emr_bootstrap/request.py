@@ -23,7 +23,8 @@ MAX_ACCOUNTS = 1000
 ACCOUNT_ID = re.compile(r"[0-9]{10,20}")
 
 DriftMode = Literal["report", "repair"]
-Strategy = Literal["create-first", "read-first"]
+# "get-first" is the sweep's (GetRole, then ListPoliciesForRole only if the role exists); no request can ask for it.
+Strategy = Literal["create-first", "read-first", "get-first"]
 # What a member session may do: only read (dry runs), create and attach, or also repair trust (UpdateRole).
 Mode = Literal["read", "write", "repair"]
 DRIFT_MODES: tuple[DriftMode, ...] = ("report", "repair")
@@ -42,12 +43,12 @@ class BootstrapRequest:
     custom_ecs_role: str | None = None
     dry_run: bool = False
     drift: DriftMode = "report"
-    # None lets the core choose (read-first); dry runs are always read-first.
+    # None lets the core choose (read-first); dry runs never create first.
     strategy: Strategy | None = None
 
     @property
     def effective_strategy(self) -> Strategy:
-        if self.dry_run:
+        if self.dry_run and self.strategy == "create-first":
             return "read-first"
         return self.strategy or "read-first"
 

@@ -1,11 +1,14 @@
 """Reconcile one role in one account: the per-role state machine of the core.
 
-Order follows what is likely. ``create-first`` (new accounts) writes first and treats ``EntityAlreadyExists.Role``
-as the signal to read and compare; ``read-first`` (plans, sweeps) reads GetRole and ListPoliciesForRole
-concurrently and writes only what is missing. Either way a write is read back (bounded polling, no fixed sleep)
-before the result claims it. Throttling and transport retries belong to the SDK adapter: this module never
-retries those, it only waits out RAM's eventual consistency (``EntityNotExist.Role`` just after a create, stale
-reads).
+Order follows what is likely, and what the path pays for. ``create-first`` (new-account events: latency) writes
+first and treats ``EntityAlreadyExists.Role`` as the signal to read and compare; ``read-first`` (requests, plans:
+latency) reads GetRole and ListPoliciesForRole concurrently and writes only what is missing; ``get-first`` (sweeps:
+calls, since a sweep runs at the AssumeRole quota and the CPU) reads GetRole, and ListPoliciesForRole only if the
+role exists. Every write is read back (bounded polling, no fixed sleep) before the result claims it, with the one
+read that shows it: ListPoliciesForRole after CreateRole and AttachPolicyToRole (it proves that the role exists and
+what is attached), GetRole after UpdateRole. Throttling and transport retries belong to the SDK adapter: this
+module never retries those, it only waits out RAM's eventual consistency (``EntityNotExist.Role`` just after a
+create, stale reads).
 """
 
 from __future__ import annotations
@@ -73,6 +76,9 @@ class RoleRun:
         self.log_fields = {**log_fields, "roleName": spec.name}
         self.changes: list[Change] = []
         self.created = False
+        # Which writes the verifying read must show: the attachment (and so the role), the repaired trust.
+        self.attached = False
+        self.trust_updated = False
         self.plan: RolePlan | None = None
         # The cloud action in flight, so an error can say what failed.
         self.action: str | None = None
@@ -151,7 +157,7 @@ class RoleRun:
             role_name=self.spec.name,
             outcome=outcome,
             changes=tuple(self.changes) if changes is None else changes,
-            error=render_error(error, action=self.action) if error is not None else None,
+            error=render_error(error, action=self.action) if error is not None else plan.refusal if plan else None,
             policy_name=self.spec.policy_name,
             drift=plan.drift if plan else None,
             extra_policies=plan.extra_policies if plan else (),
@@ -210,6 +216,7 @@ class RoleRun:
             self.changes.append(attach_policy(self.spec.policy_name))
             return True
 
+        self.attached = True  # whoever attached it, the verifying read must show it
         if self.settings.poll(attempt, self.deadline) is None:
             raise PropagationTimeout(
                 f"AttachPolicyToRole still answered {ROLE_NOT_FOUND} "
@@ -219,6 +226,7 @@ class RoleRun:
     def _update_trust(self) -> None:
         self._call("UpdateRole", lambda: self.ram.update_role_trust(self.spec.name, self.spec.trust_policy))
         self.changes.append(UPDATE_TRUST)
+        self.trust_updated = True
 
     def _get_role(self) -> RoleState | None:
         try:
@@ -237,11 +245,16 @@ class RoleRun:
             raise
 
     def _observe(self, *, role_must_exist: bool) -> Observed:
-        """GetRole and ListPoliciesForRole concurrently. With ``role_must_exist`` (the cloud said the role
-        exists), a "not found" is a stale read: poll until the role shows."""
+        """GetRole and ListPoliciesForRole: concurrently, or (``get-first``) the list only once GetRole showed the
+        role. With ``role_must_exist`` (the cloud said the role exists), a "not found" is a stale read: poll until
+        the role shows."""
 
         def attempt() -> Observed | None:
-            role, policies = concurrently(self.pool, self._get_role, self._list_policies)
+            if self.strategy == "get-first":
+                role = self._get_role()
+                policies = self._list_policies() if role is not None else ()
+            else:
+                role, policies = concurrently(self.pool, self._get_role, self._list_policies)
             if role is None and role_must_exist:
                 return None
             return Observed(role, policies)
@@ -255,9 +268,10 @@ class RoleRun:
         return observed
 
     def _verify(self) -> None:
-        """Read back until the role shows the catalog trust policy and the policy attached. Only the reads
-        still unconfirmed are repeated; when both are, they run concurrently."""
-        pending_role, pending_policy = True, True
+        """Read back until the reads show this run's writes: ListPoliciesForRole the attachment (which also
+        proves the role exists: after CreateRole it answers EntityNotExist.Role until the role shows), GetRole a
+        repaired trust. Only the reads still unconfirmed are repeated; when both are, they run concurrently."""
+        pending_role, pending_policy = self.trust_updated, self.attached or not self.trust_updated
 
         def role_ok() -> bool:
             role = self._get_role()

@@ -180,7 +180,7 @@ class _Walk:
             account = self.sweeper.reconciler.account(
                 info.account_id,
                 self.request.template,
-                strategy="read-first",
+                strategy="get-first",
                 request_id=self.request_id,
                 deadline=self.deadline,
                 info=info,

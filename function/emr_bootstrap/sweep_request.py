@@ -190,4 +190,4 @@ def parse_sweep_batch(payload: Mapping[str, Any], *, catalog: Catalog | None = N
         raise InvalidRequest("share", "range", "must be a number above 0 and at most 1")
     request_part = {key: value for key, value in payload.items() if key not in ("action", "share")}
     request = parse_request(request_part, catalog=catalog)
-    return SweepBatch(replace(request, strategy="read-first"), float(share))
+    return SweepBatch(replace(request, strategy="get-first"), float(share))

@@ -64,9 +64,9 @@ def test_new_account_event_creates_each_role_before_reading_anything(
     calls = member_calls(emu, member, mark)
     assert calls[0].action == "CreateRole", [c.action for c in calls]
     for name, sequence in calls_per_role(calls).items():
-        # Create, attach, then the verifying reads: nothing is read before the role is created.
+        # Create, attach, then the verifying read: nothing is read before the role is created.
         assert sequence[:2] == [("CreateRole", "OK"), ("AttachPolicyToRole", "OK")], (name, sequence)
-        assert {action for action, _ in sequence[2:]} == {"GetRole", "ListPoliciesForRole"}, (name, sequence)
+        assert {action for action, _ in sequence[2:]} == {"ListPoliciesForRole"}, (name, sequence)
 
 
 def test_second_event_for_the_same_account_meets_entity_already_exists_and_reports_unchanged(

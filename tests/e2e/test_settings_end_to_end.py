@@ -51,10 +51,9 @@ def member_with_access_role_named(emu: Emulator, name: str) -> str:
 
 
 def let_the_function_assume(emu: Emulator, role_name: str) -> None:
-    """What deploy/policies/README.md says to do with the setting: the function-role policy's AssumeRole statement
+    """What deploy/policies/README.md says to do with the setting: the function roles' AssumeRole statement
     names that role instead (added here beside the shipped policy)."""
-    policy = json.loads((POLICY_DIR / "function-role-policy.json").read_text())
-    policy.pop("_comment", None)
+    policy = json.loads((POLICY_DIR / "function-event-role-policy.json").read_text())
     (assume,) = [s for s in policy["Statement"] if s["Action"] == "sts:AssumeRole"]
     assume["Resource"] = f"acs:ram:*:*:role/{role_name.lower()}"
     name = f"EmrBootstrapAssume{role_name}"

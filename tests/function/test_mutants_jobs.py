@@ -69,7 +69,7 @@ def test_request_actions_become_bootstraps_sweeps_and_batches() -> None:
         parse_sweep_request({"action": "sweep"}), "event"
     )
     batch = request_job({"action": "sweep-batch", "accountIds": [MEMBER], "share": 0.5})
-    assert batch == BootstrapJob(BootstrapRequest(account_ids=(MEMBER,), strategy="read-first"), pacing_share=0.5)
+    assert batch == BootstrapJob(BootstrapRequest(account_ids=(MEMBER,), strategy="get-first"), pacing_share=0.5)
 
 
 def test_a_resumed_sweep_that_continues_itself_runs_as_a_timer_sweep() -> None:

@@ -304,11 +304,7 @@ def test_a_failed_trust_repair_names_the_call_that_failed() -> None:
 def test_waiting_for_a_new_role_stops_at_the_invocations_deadline() -> None:
     for knob, message in (
         ("attach_not_found", "AttachPolicyToRole still answered EntityNotExist.Role 5s after the role was created"),
-        (
-            "invisible_reads",
-            "the writes succeeded but the role's trust policy and the policy attachment did not show "
-            "in reads within 5s",
-        ),
+        ("invisible_reads", "the writes succeeded but the policy attachment did not show in reads within 5s"),
     ):
         clock = FakeClockForDeadline()
         ram = FakeRam(A)
@@ -321,6 +317,24 @@ def test_waiting_for_a_new_role_stops_at_the_invocations_deadline() -> None:
         assert role.outcome == "failed" and role.error is not None and role.error.code == "PropagationTimeout"
         assert role.error.message == message
         assert clock.now <= 2.0
+
+
+def test_a_repair_whose_trust_and_attachment_never_show_times_out_naming_both() -> None:
+    spec = load_catalog().require("AliyunEMRDefaultRole")
+    clock = FakeClockForDeadline()
+    ram = FakeRam(A)
+    ram.seed_role(spec.name, '{"Statement": [], "Version": "1"}')
+    ram.stale_trust_reads = ram.invisible_reads = 10_000
+    request = parse_request({"accountIds": [A], "roles": [spec.name], "drift": "repair"})
+    deadline = Deadline(at=2.0, margin_s=0.0, clock=clock)
+    settings = fast_settings(clock, propagation_timeout_s=5.0)
+    result = bootstrap(request, FakeConnector({A: ram}), request_id="r", settings=settings, deadline=deadline)
+    (role,) = result.accounts[0].roles
+    assert role.error is not None and role.error.code == "PropagationTimeout"
+    assert role.error.message == (
+        "the writes succeeded but the role's trust policy and the policy attachment did not show in reads within 5s"
+    )
+    assert clock.now <= 2.0
 
 
 def test_a_role_that_exists_but_is_not_yet_readable_is_waited_for_not_created_again() -> None:
@@ -360,15 +374,16 @@ def test_verification_repeats_only_the_reads_still_unconfirmed() -> None:
     repair = parse_request({"accountIds": [A], "roles": [spec.name], "drift": "repair"})
     (role,) = bootstrap(repair, FakeConnector({A: stale}), request_id="r").accounts[0].roles
     assert role.outcome == "updated"
-    # observe: 1 GetRole + 1 List; verify: the trust shows on the 3rd GetRole, the policy on the 1st List.
-    assert (stale.calls["GetRole"], stale.calls["ListPoliciesForRole"]) == (4, 2)
+    # observe: 1 GetRole + 1 List; verify the repaired trust only: it shows on the 3rd GetRole.
+    assert (stale.calls["GetRole"], stale.calls["ListPoliciesForRole"]) == (4, 1)
     unattached = FakeRam(B)
     unattached.seed_role(spec.name, spec.trust_policy)
     unattached.invisible_reads = 2
     plain = parse_request({"accountIds": [B], "roles": [spec.name]})
     (role,) = bootstrap(plain, FakeConnector({B: unattached}), request_id="r").accounts[0].roles
     assert role.outcome == "updated"
-    assert (unattached.calls["GetRole"], unattached.calls["ListPoliciesForRole"]) == (2, 4)
+    # observe: 1 GetRole + 1 List; verify the attachment only: it shows on the 3rd List.
+    assert (unattached.calls["GetRole"], unattached.calls["ListPoliciesForRole"]) == (1, 4)
 
 
 class Gathering(FakeRam):

@@ -200,10 +200,10 @@ def test_positions_at_the_edges_of_the_range_are_accepted() -> None:
     assert first.start == Position(1, 0)
 
 
-def test_a_batch_is_a_read_first_request_with_its_share_of_the_quota() -> None:
+def test_a_batch_is_a_get_first_request_with_its_share_of_the_quota() -> None:
     batch = parse_sweep_batch({"action": "sweep-batch", "accountIds": [A, B], "strategy": "create-first"})
     assert batch.share == 1.0 and isinstance(batch.share, float)
-    assert batch.request.account_ids == (A, B) and batch.request.strategy == "read-first"
+    assert batch.request.account_ids == (A, B) and batch.request.strategy == "get-first"
     whole = parse_sweep_batch({"action": "sweep-batch", "accountIds": [A], "share": 1})
     assert whole.share == 1.0 and isinstance(whole.share, float)
     assert parse_sweep_batch({"accountIds": [A], "share": 0.001}).share == 0.001

@@ -60,3 +60,18 @@ def test_drift_is_left_alone_under_report_and_repaired_under_repair() -> None:
     assert reported.drift is not None and reported.drift.widened
     repaired = plan_role(SPEC, Observed(role(OTHER_TRUST)), "repair")
     assert repaired.steps == (Step.UPDATE_TRUST, Step.ATTACH)
+
+
+def test_repair_is_refused_for_a_drifted_role_with_any_policy_beyond_the_catalogs() -> None:
+    policies = (AttachedPolicy("AliyunEMRRolePolicy", "System"), AttachedPolicy("AdministratorAccess", "System"))
+    plan = plan_role(SPEC, Observed(role(OTHER_TRUST), policies), "repair")
+    assert (plan.steps, plan.idle_outcome, plan.extra_policies) == ((), "drifted", ("AdministratorAccess",))
+    assert plan.refusal is not None and plan.refusal.code == "ExtraPoliciesAttached"
+    assert "AdministratorAccess (System)" in plan.refusal.message and "emr.aliyuncs.com" in plan.refusal.message
+
+
+def test_no_refusal_where_no_repair_was_asked_for_or_none_is_needed() -> None:
+    extra = (AttachedPolicy("AdministratorAccess", "System"),)
+    assert plan_role(SPEC, Observed(role(OTHER_TRUST), extra), "report").refusal is None
+    assert plan_role(SPEC, Observed(role(), extra), "repair").refusal is None
+    assert plan_role(SPEC, Observed(role(OTHER_TRUST)), "repair").refusal is None

@@ -148,9 +148,9 @@ def test_an_unusable_sweep_request_names_the_field(payload: dict[str, object], f
     assert caught.value.field == field
 
 
-def test_a_batch_is_a_read_first_request_with_its_share_of_the_quota() -> None:
+def test_a_batch_is_a_get_first_request_with_its_share_of_the_quota() -> None:
     batch = parse_sweep_batch({"action": "sweep-batch", "accountIds": MEMBERS[:2], "share": 0.25, "dryRun": True})
-    assert (batch.request.account_ids, batch.request.strategy, batch.share) == (tuple(MEMBERS[:2]), "read-first", 0.25)
+    assert (batch.request.account_ids, batch.request.strategy, batch.share) == (tuple(MEMBERS[:2]), "get-first", 0.25)
     with pytest.raises(InvalidRequest, match="share"):
         parse_sweep_batch({"action": "sweep-batch", "accountIds": MEMBERS[:1], "share": 2})
 
