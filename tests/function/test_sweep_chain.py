@@ -181,6 +181,7 @@ def test_an_invocation_that_may_not_invoke_itself_never_continues_or_fans_out_wh
     assert dispatcher.payloads == []
     assert all(token_document(r["nextToken"])["continues"] is False for r in results)
     assert all("batches" not in r["sweep"] and "continuedBy" not in r["sweep"] for r in results)
+    assert all("missedByEvents" not in r["summary"] for r in results)  # nor raises the daily sweep's alert
 
 
 def test_fan_out_makes_at_most_a_thousand_batches_so_every_share_is_one_the_batch_accepts() -> None:
