@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
+    from emulator.fc.models import AsyncInvocation
     from emulator.testing import Emulator
 
 REPO = Path(__file__).resolve().parent.parent
@@ -48,6 +49,8 @@ class Credentials:
 
 @dataclass(frozen=True)
 class FunctionMeta:
+    """python3.10's ``context.function``: these four fields only (python3.12 adds version_id and qualifier)."""
+
     name: str = "emr-bootstrap-event"
     handler: str = "index.handler"
     memory: int = 512
@@ -55,14 +58,26 @@ class FunctionMeta:
 
 
 @dataclass(frozen=True)
+class ServiceMeta:
+    """python3.10's ``context.service``: the version or alias the invocation runs under is ``qualifier``."""
+
+    name: str = ""
+    log_project: str = ""
+    log_store: str = ""
+    qualifier: str = "LATEST"
+    version_id: str = ""
+
+
+@dataclass(frozen=True)
 class Context:
-    """The attributes of the python3.10 FC context that the function reads."""
+    """The python3.10 FC context, attribute for attribute ("Context", docs/fc-notes.md §1.3)."""
 
     request_id: str
     credentials: Credentials
     account_id: str
     region: str = "cn-hangzhou"
     function: FunctionMeta = field(default_factory=FunctionMeta)
+    service: ServiceMeta = field(default_factory=ServiceMeta)
 
 
 class LocalFunctionCompute:
@@ -79,10 +94,13 @@ class LocalFunctionCompute:
         extra_env: Mapping[str, str] | None = None,
         policies: Mapping[str, Mapping[str, Any] | None] | None = None,
         role_name: str = FUNCTION_ROLE,
+        qualifier: str = "LATEST",
     ) -> None:
         """``policies`` replaces shipped documents by part (``POLICY_FILES``; a least-privilege test removes one
-        statement), or leaves a part out (None); give such a variant its own ``role_name``."""
+        statement), or leaves a part out (None); give such a variant its own ``role_name``. ``qualifier``: the
+        version or alias every invocation runs under (the function is registered with it)."""
         self.emu = emu
+        self.qualifier = qualifier
         self.account_id = emu.management_account_id
         self.extra_env = dict(extra_env or {})
         self.role_name = role_name
@@ -108,7 +126,8 @@ class LocalFunctionCompute:
             attached = [names[part] for part in (HANDLER_PARTS[handler], "management") if part in names]
             self.emu.create_role(self.account_id, role, trust, custom_policies=attached, exist_ok=True)
         # The function itself, so that it can invoke itself asynchronously (sweep fan-out and continuation).
-        self.emu.create_function(self.account_id, FunctionMeta().name, exist_ok=True)
+        qualifiers = [self.qualifier] if self.qualifier != "LATEST" else []
+        self.emu.create_function(self.account_id, FunctionMeta().name, qualifiers=qualifiers, exist_ok=True)
 
     @staticmethod
     def _import_index() -> Any:
@@ -140,11 +159,20 @@ class LocalFunctionCompute:
         }
 
     def context(self, handler: str = "handler") -> Context:
-        return Context(request_id=str(uuid.uuid4()), credentials=self.credentials(handler), account_id=self.account_id)
+        return Context(
+            request_id=str(uuid.uuid4()),
+            credentials=self.credentials(handler),
+            account_id=self.account_id,
+            service=ServiceMeta(name="emr-bootstrap", qualifier=self.qualifier),
+        )
 
     def drain(self) -> list[bytes]:
         """The function's queued asynchronous invocations (fan-out batches, continuations), oldest first."""
-        return [invocation.body for invocation in self.emu.drain_async(FunctionMeta().name)]
+        return [invocation.body for invocation in self.drain_invocations()]
+
+    def drain_invocations(self) -> list[AsyncInvocation]:
+        """The same, as FC queued them (with the ``qualifier`` each was invoked with)."""
+        return self.emu.drain_async(FunctionMeta().name)
 
     def invoke(self, event: bytes | str | Mapping[str, Any] | list[Any], handler: str = "handler") -> Any:
         """Call ``index.<handler>(event_bytes, context)``; a JSON-string reply is decoded for convenience."""

@@ -39,5 +39,6 @@ def http_handler(event: bytes, context: Any) -> dict[str, Any]:
 
 def _job(event: bytes, context: Any) -> tuple[Job, Invocation]:
     configure_logging()
-    invocation = fc.invocation(context, os.environ)
+    # The event function runs the timers and the events, so it alone may fan out and continue sweeps.
+    invocation = fc.invocation(context, os.environ, may_invoke_itself=True)
     return from_event(event, request_id=invocation.request_id, own_account_id=invocation.own_account_id), invocation

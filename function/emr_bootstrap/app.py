@@ -44,10 +44,14 @@ class Invocation:
     timeout_s: float | None = None
     credentials: FunctionCredentials | None = None
     own_account_id: str | None = None
-    # This function, for invoking itself asynchronously (sweep fan-out and continuation).
+    # This function, for invoking itself asynchronously (sweep fan-out and continuation); ``qualifier`` is the
+    # version or alias this invocation runs under.
     function_name: str | None = None
     qualifier: str | None = None
     region: str | None = None
+    # Whether this invocation may invoke the function (fan-out, continuation): the event function's handler only,
+    # never the HTTP function or the CLI, whatever a request says.
+    may_invoke_itself: bool = False
     # The part of the caller's AssumeRole quota this invocation may use.
     pacing_share: float = 1.0
 
@@ -63,7 +67,12 @@ def sdk_ports(settings: Settings, invocation: Invocation) -> Ports:
         invocation.own_account_id,
         invocation.request_id,
         share=invocation.pacing_share,
-        function=(invocation.function_name, invocation.qualifier, invocation.region),
+        # No name, no dispatcher: an invocation that may not invoke the function gets no way to.
+        function=(
+            invocation.function_name if invocation.may_invoke_itself else None,
+            settings.qualifier or invocation.qualifier,
+            invocation.region,
+        ),
         deadline=None if invocation.timeout_s is None else invocation.started + invocation.timeout_s,
     )
     return Ports(sdk.connector, sdk.directory, sdk.stats, sdk.dispatcher)

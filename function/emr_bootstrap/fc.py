@@ -3,7 +3,9 @@ replies FC expects. Stdlib only; the SDK is never imported here.
 
 FC's Python context has no remaining-time call, so the deadline is the invocation's start plus
 ``context.function.timeout`` (docs/fc-notes.md §1.2). The function's temporary credentials are on
-``context.credentials`` (python3.10) or in ``ALIBABA_CLOUD_*`` variables (python3.12, §1.3).
+``context.credentials`` (python3.10) or in ``ALIBABA_CLOUD_*`` variables (python3.12, §1.3). The version or alias
+the invocation runs under is ``context.service.qualifier`` on python3.10 and ``context.function.qualifier`` on
+python3.12 (§1.3); continuations and fan-out batches invoke the same one.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ if TYPE_CHECKING:
     from emr_bootstrap.result import Result
 
 
-def invocation(context: Any, env: Mapping[str, str]) -> Invocation:
+def invocation(context: Any, env: Mapping[str, str], *, may_invoke_itself: bool = False) -> Invocation:
+    """``may_invoke_itself``: the event function's handler says so; the HTTP function's never does."""
     started = time.monotonic()
     function = getattr(context, "function", None)
     timeout = getattr(function, "timeout", None)
@@ -40,8 +43,10 @@ def invocation(context: Any, env: Mapping[str, str]) -> Invocation:
         credentials=FunctionCredentials.from_invocation(context, env),
         own_account_id=getattr(context, "account_id", None) or env.get("FC_ACCOUNT_ID") or None,
         function_name=_text(getattr(function, "name", None)) or env.get("FC_FUNCTION_NAME") or None,
-        qualifier=_text(getattr(function, "qualifier", None)) or env.get("FC_QUALIFIER") or None,
+        qualifier=_text(getattr(function, "qualifier", None))
+        or _text(getattr(getattr(context, "service", None), "qualifier", None)),
         region=_text(getattr(context, "region", None)) or env.get("FC_REGION") or None,
+        may_invoke_itself=may_invoke_itself,
     )
 
 

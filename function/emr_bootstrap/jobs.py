@@ -125,8 +125,8 @@ def request_job(payload: Mapping[str, Any], *, catalog: Catalog | None = None, o
     """A request payload: a bootstrap by default, ``"action": "sweep"`` or a fan-out ``"sweep-batch"``."""
     action = payload.get("action")
     if action == ACTION:
-        sweep = parse_sweep_request(payload, catalog=catalog)
-        return SweepJob(sweep, "timer" if sweep.continues else origin)
+        # The token's "continues" does not make this a timer sweep: see sweep_runner.
+        return SweepJob(parse_sweep_request(payload, catalog=catalog), origin)
     if action == BATCH_ACTION:
         batch = parse_sweep_batch(payload, catalog=catalog)
         return BootstrapJob(batch.request, pacing_share=batch.share)

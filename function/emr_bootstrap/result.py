@@ -178,8 +178,10 @@ class Result:
     compact: bool = False
     # Sweeps: where a stopped sweep resumes ({"action": "sweep", "nextToken": ...}); None when it finished.
     next_token: str | None = None
-    # Sweeps: {"listed", "selected", "pages", "batches"?: [{"requestId", "accounts"}]}.
+    # Sweeps: {"listed", "selected", "pages", "batches"?: [{"requestId", "accounts"}], "hop", "stopped", ...}.
     sweep: Mapping[str, Any] | None = None
+    # The daily sweep: {"count", "accountIds"} of accounts whose roles it had to create long after they joined.
+    missed_by_events: Mapping[str, Any] | None = None
 
     @classmethod
     def of_accounts(
@@ -203,6 +205,8 @@ class Result:
         }
         if self.cloud_calls is not None:
             summary["cloudCalls"] = dict(self.cloud_calls)
+        if self.missed_by_events is not None:
+            summary["missedByEvents"] = dict(self.missed_by_events)
         return summary
 
     def to_dict(self) -> dict[str, Any]:

@@ -37,6 +37,8 @@ FAN_OUT_VAR = "EMR_BOOTSTRAP_FANOUT"
 FAN_OUT_THRESHOLD_VAR = "EMR_BOOTSTRAP_FANOUT_THRESHOLD"
 FAN_OUT_BATCH_SIZE_VAR = "EMR_BOOTSTRAP_FANOUT_BATCH_SIZE"
 FC_ENDPOINT_VAR = "EMR_BOOTSTRAP_FC_ENDPOINT"
+QUALIFIER_VAR = "EMR_BOOTSTRAP_QUALIFIER"
+MISSED_EVENT_AFTER_VAR = "EMR_BOOTSTRAP_MISSED_EVENT_AFTER_MINUTES"
 
 # The real global endpoints (docs/alibaba-cloud.md §1.1, §3, §4).
 DEFAULT_RAM_ENDPOINT = "ram.aliyuncs.com"
@@ -51,6 +53,8 @@ _ACCOUNT_ID = re.compile(r"[0-9]{10,20}")
 _FOLDER_ID = re.compile(r"(fd|r)-[A-Za-z0-9]{1,64}")
 _HOST_PORT = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 _ROLE_NAME = re.compile(r"^[A-Za-z0-9.-]{1,64}$")
+# An FC version ID (digits), an alias (a letter, then letters, digits, _ and -, up to 128) or LATEST.
+_QUALIFIER = re.compile(r"^[0-9]{1,20}$|^[A-Za-z][A-Za-z0-9_-]{0,127}$")
 
 
 __all__ = ["Endpoint", "Settings", "SettingsError", "parse_endpoint", "positive_seconds", "whole_number"]
@@ -103,6 +107,14 @@ def choice(env: Mapping[str, str], variable: str, choices: tuple[str, ...]) -> s
     if text not in choices:
         raise SettingsError(variable, text, f"must be one of {', '.join(choices)}")
     return text
+
+
+def qualifier(env: Mapping[str, str], variable: str) -> str | None:
+    """An FC version ID, alias or ``LATEST``; unset or blank -> None."""
+    text = env.get(variable, "").strip()
+    if text and not _QUALIFIER.match(text):
+        raise SettingsError(variable, text[:40], "must be an FC version ID, an alias name or LATEST")
+    return text or None
 
 
 def rate_limits(env: Mapping[str, str], variable: str) -> dict[str, float]:
@@ -169,6 +181,10 @@ class Settings:
     fan_out_batch_size: int = 500
     # FC's endpoint for InvokeFunction; None: <account>.<region>.fc.aliyuncs.com.
     fc_endpoint: Endpoint | None = None
+    # The version or alias that fan-out batches and continuations invoke; None: the one this invocation ran under.
+    qualifier: str | None = None
+    # The daily sweep reports accounts whose roles it had to create although they joined longer ago than this.
+    missed_event_after_minutes: int = 60
     # Client-side pacing, calls per second per action (see emr_bootstrap.pacing).
     rate_limits: Mapping[str, float] = field(default_factory=lambda: dict(PUBLISHED_RATES))
     # Time kept free at the end of an invocation for the accounts already started; None: derived from the
@@ -204,6 +220,10 @@ class Settings:
             fan_out_threshold=whole_number(env, FAN_OUT_THRESHOLD_VAR, cls.fan_out_threshold, 0),
             fan_out_batch_size=whole_number(env, FAN_OUT_BATCH_SIZE_VAR, cls.fan_out_batch_size, 1, 5000),
             fc_endpoint=parse_endpoint(FC_ENDPOINT_VAR, env[FC_ENDPOINT_VAR]) if env.get(FC_ENDPOINT_VAR) else None,
+            qualifier=qualifier(env, QUALIFIER_VAR),
+            missed_event_after_minutes=whole_number(
+                env, MISSED_EVENT_AFTER_VAR, cls.missed_event_after_minutes, 1, 7 * 24 * 60
+            ),
             scope=Scope(
                 include_management_account=boolean(env, INCLUDE_MANAGEMENT_VAR),
                 allowed_folders=id_list(env, ALLOWED_FOLDERS_VAR, _FOLDER_ID, "folder IDs (fd-... or r-...)"),

@@ -12,15 +12,16 @@ and the dispatcher are ports.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
 from emr_bootstrap.directory import PAGE_SIZE
 from emr_bootstrap.errors import CloudError, ErrorInfo, render_error
-from emr_bootstrap.result import AccountResult, Result
+from emr_bootstrap.result import CREATE_ROLE, AccountResult, Result
 from emr_bootstrap.sweep_request import Position
 
 if TYPE_CHECKING:
@@ -35,6 +36,22 @@ if TYPE_CHECKING:
 log = logging.getLogger("emr_bootstrap.sweep")
 
 BATCH_ACTION: Final = "sweep-batch"
+# The chain bound: a hop that continues has started at least one account, so no chain needs more hops than the
+# listing has positions; a healthy hop starts hundreds. The bound assumes at least MIN_HOP_PROGRESS positions per hop,
+# plus CHAIN_SLACK hops for members that join while the chain runs (see max_hops).
+MIN_HOP_PROGRESS: Final = 10
+CHAIN_SLACK: Final = 3
+# At most this many fan-out batches, so that each gets at least 1/MAX_BATCHES of the quota (sweep_request.MIN_SHARE).
+MAX_BATCHES: Final = 1000
+# summary.missedByEvents lists at most this many account IDs (the count is exact).
+MISSED_LIST_CAP: Final = 100
+
+Stopped: TypeAlias = Literal["done", "deadline", "error", "no-progress", "chain-limit"]
+
+
+def max_hops(total: int) -> int:
+    """The most hops a chain over a directory of ``total`` members may take: ``ceil(total / 10) + 3``."""
+    return math.ceil(max(total, 1) / MIN_HOP_PROGRESS) + CHAIN_SLACK
 
 
 @dataclass(frozen=True)
@@ -45,6 +62,14 @@ class FanOut:
     batch_size: int = 100
     # Fan out only when the directory has at least this many members (0: always).
     threshold: int = 0
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One invocation's part of a sweep: its result, and the token to continue with (None: the chain ends here)."""
+
+    result: Result
+    continuation: str | None = None
 
 
 class Sweeper:
@@ -59,7 +84,11 @@ class Sweeper:
         self.directory = directory
         self.now = now
 
-    def run(
+    def run(self, request: SweepRequest, **options: Any) -> Result:
+        """Sweep from ``request.start``: :meth:`hop`'s result."""
+        return self.hop(request, **options).result
+
+    def hop(
         self,
         request: SweepRequest,
         *,
@@ -67,9 +96,11 @@ class Sweeper:
         deadline: Deadline,
         fan_out: FanOut | None = None,
         continues: bool = False,
-    ) -> Result:
-        """Sweep from ``request.start``. ``continues``: the resume token marks the sweep as one that continues
-        itself."""
+        missed_after_minutes: int | None = None,
+    ) -> Hop:
+        """Sweep from ``request.start``. ``continues``: this sweep continues itself, so its token says so and the
+        hop says whether the chain may go on. ``missed_after_minutes``: report the accounts whose roles had to be
+        created although they joined longer ago than that (``summary.missedByEvents``)."""
         settings = self.reconciler.settings
         start = settings.clock()
         walk = _Walk(self, request, request_id, deadline)
@@ -85,11 +116,23 @@ class Sweeper:
         result = Result.of_accounts(
             walk.results, dry_run=request.dry_run, request_id=request_id, duration_ms=settings.elapsed_ms(start)
         )
+        number = request.hop + 1
+        # The bound is recomputed from the directory's size; a token's bound can only lower it.
+        bounds = [b for b in (request.max_hops, max_hops(walk.total) if walk.total else None) if b is not None]
+        limit = min(bounds) if bounds else None
+        stopped, goes_on = _ending(request, walk, number, limit) if continues else (_stop_reason(walk), False)
         sweep: dict[str, Any] = {"listed": walk.listed, "selected": walk.selected, "pages": walk.pages}
         if walk.batches:
             sweep["batches"] = walk.batches
+        sweep |= {"hop": number, "stopped": stopped}
+        if continues and limit is not None:
+            sweep["maxHops"] = limit
         status = result.status if walk.error is None else "partial" if walk.results else "failed"
-        return Result(
+        token = request.token(walk.stop_at, continues=continues, max_hops=limit) if walk.stop_at else None
+        missed = None
+        if missed_after_minutes is not None and not walk.batches:
+            missed = self._missed(walk, missed_after_minutes, request_id)
+        result = Result(
             status,
             result.dry_run,
             request_id,
@@ -97,9 +140,28 @@ class Sweeper:
             result.duration_ms,
             error=walk.error,
             compact=True,
-            next_token=request.token(walk.stop_at, continues=continues) if walk.stop_at else None,
+            next_token=token,
             sweep=sweep,
+            missed_by_events=missed,
         )
+        return Hop(result, token if goes_on else None)
+
+    def _missed(self, walk: _Walk, minutes: int, request_id: str) -> dict[str, Any]:
+        """The accounts whose roles this sweep had to create (or, dry, would create) although they joined more than
+        ``minutes`` ago: the new-account event should have done it. One log line says how many."""
+        since = self.now() - timedelta(minutes=minutes)
+        missed = sorted(
+            account.account_id
+            for account in walk.results
+            if any(CREATE_ROLE in role.changes for role in account.roles)
+            and (joined := _instant(walk.joined.get(account.account_id, ""))) is not None
+            and joined < since
+        )
+        listed = missed[:MISSED_LIST_CAP]
+        log.info(
+            "accounts missed by events", extra={"requestId": request_id, "count": len(missed), "accountIds": listed}
+        )
+        return {"count": len(missed), "accountIds": listed}
 
     def selected(self, request: SweepRequest, info: AccountInfo) -> bool:
         """Whether the sweep's own filters pick ``info`` (the deployment's scope is applied later, by the core)."""
@@ -119,6 +181,26 @@ class Sweeper:
         return True
 
 
+def _stop_reason(walk: _Walk) -> Stopped:
+    return "done" if walk.stop_at is None else "error" if walk.error is not None else "deadline"
+
+
+def _ending(request: SweepRequest, walk: _Walk, number: int, limit: int | None) -> tuple[Stopped, bool]:
+    """Why a self-continuing hop stopped, and whether the chain goes on: only from a position past this hop's start,
+    which is past the previous hop's start, and below the bound. A hop that started nothing because of an error
+    reports it; the next timer tries again."""
+    stopped = _stop_reason(walk)
+    if walk.stop_at is None:
+        return stopped, False
+    previous = request.previous_start
+    advanced = walk.stop_at.index > request.start.index and (previous is None or request.start.index > previous.index)
+    if not advanced:
+        return ("error" if walk.error is not None else "no-progress"), False
+    if limit is not None and number >= limit:
+        return "chain-limit", False
+    return stopped, True
+
+
 class _Walk:
     """One sweep's progress through the listing."""
 
@@ -133,6 +215,8 @@ class _Walk:
         self.results: list[AccountResult] = []
         self.batches: list[dict[str, Any]] = []
         self.listed = self.selected = self.pages = 0
+        # JoinTime of each account started, for summary.missedByEvents.
+        self.joined: dict[str, str] = {}
         self._lock = threading.Lock()
         self._first: AccountPage | None = None
 
@@ -141,6 +225,11 @@ class _Walk:
             self._first = self.sweeper.directory.list_accounts(self.position.page, PAGE_SIZE)
             self.pages += 1
         return self._first
+
+    @property
+    def total(self) -> int:
+        """The directory's size as the first page gave it (0 when it was not read)."""
+        return self._first.total if self._first is not None else 0
 
     def pages_from_start(self) -> Iterator[tuple[Position, AccountInfo]]:
         """(position, info) of every selected account from the start position on, page by page."""
@@ -171,6 +260,7 @@ class _Walk:
                     slots.release()
                     self.stop_at = position
                     break
+                self.joined[info.account_id] = info.join_time
                 futures.append(pool.submit(self._one, info, slots))
         for future in futures:
             future.result()
@@ -194,8 +284,13 @@ class _Walk:
             self.results.append(account)
 
     def dispatch(self, fan_out: FanOut) -> None:
-        chosen = [info.account_id for _, info in self.pages_from_start()]
-        chunks = [chosen[i : i + fan_out.batch_size] for i in range(0, len(chosen), fan_out.batch_size)]
+        try:
+            chosen = [info.account_id for _, info in self.pages_from_start()]
+        except CloudError:
+            self.position = self.request.start  # nothing was handed out: resume where this hop started
+            raise
+        size = max(fan_out.batch_size, math.ceil(len(chosen) / MAX_BATCHES))
+        chunks = [chosen[i : i + size] for i in range(0, len(chosen), size)]
         for chunk in chunks:
             payload = dict(self.request.options())
             for key in ("folderIds", "excludeAccountIds", "changedWithinMinutes"):

@@ -6,8 +6,10 @@
 deployment's scope (``scope.py``), which is applied to every account whatever the request says.
 
 The token says where a stopped sweep resumes (page and offset in the directory's listing) and carries the sweep's
-options, so a resumed sweep selects exactly the same accounts. It is base64url JSON, checked field by field on the
-way back in: a forged one can name another position or narrower filters, never a wider scope.
+options, so a resumed sweep selects exactly the same accounts. It also carries the chain's state: the number of the
+hop that issued it, where that hop started, and the chain's bound (README "Sweeps"). It is base64url JSON, checked
+field by field on the way back in: a forged one can name another position, narrower filters or a lower bound, never
+a wider scope or a longer chain than the function computes itself.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Final
 
 from emr_bootstrap import safe_json
+from emr_bootstrap.directory import PAGE_SIZE
 from emr_bootstrap.errors import InvalidRequest
 from emr_bootstrap.request import BootstrapRequest, parse_request
 
@@ -34,6 +37,10 @@ MAX_IDS: Final = 200
 MAX_TOKEN_CHARS: Final = 30_000
 MAX_WINDOW_MINUTES: Final = 7 * 24 * 60
 TOKEN_VERSION: Final = 1
+# A fan-out batch's share of the caller's AssumeRole quota: at most 1000 batches share it (sweep.MAX_BATCHES), so a
+# share below 1/1000 is not one the function wrote, and would make each AssumeRole wait for hours.
+MIN_SHARE: Final = 0.001
+_MAX_COUNT: Final = 1_000_000
 _ROLE_FIELDS: Final = ("emrVersion", "features", "roles", "customEcsRole", "dryRun", "drift")
 _SWEEP_FIELDS: Final = ("action", "folderIds", "accountIds", "excludeAccountIds", "changedWithinMinutes", "nextToken")
 _ACCOUNT_ID = re.compile(r"[0-9]{10,20}")
@@ -49,6 +56,11 @@ class Position:
     page: int = 1
     offset: int = 0
 
+    @property
+    def index(self) -> int:
+        """The position as an index into the whole listing (pages have ``PAGE_SIZE`` accounts)."""
+        return (self.page - 1) * PAGE_SIZE + self.offset
+
 
 @dataclass(frozen=True)
 class SweepRequest:
@@ -59,8 +71,14 @@ class SweepRequest:
     exclude: frozenset[str] = frozenset()
     changed_within_minutes: int | None = None
     start: Position = Position()
-    # Set in tokens of sweeps that continue themselves (timer and event sweeps): the resumed one continues too.
+    # Set in tokens of sweeps that continue themselves (timer and event sweeps): the resumed one may continue too,
+    # on the event function only (sweep_runner).
     continues: bool = False
+    # The chain this request resumes: the number of the hop that issued the token (0: a new sweep), where that hop
+    # started, and the bound on the chain's length it computed (None: none yet).
+    hop: int = 0
+    previous_start: Position | None = None
+    max_hops: int | None = None
 
     @property
     def dry_run(self) -> bool:
@@ -90,14 +108,20 @@ class SweepRequest:
             "drift": "repair" if t.drift == "repair" else None,
         }
 
-    def token(self, position: Position, *, continues: bool = False) -> str:
-        document = {
+    def token(self, position: Position, *, continues: bool = False, max_hops: int | None = None) -> str:
+        """The token that resumes this sweep at ``position``: issued by hop ``self.hop + 1``, which started at
+        ``self.start``."""
+        document: dict[str, Any] = {
             "v": TOKEN_VERSION,
             "page": position.page,
             "offset": position.offset,
             "options": self.options(),
             "continues": continues,
+            "hop": self.hop + 1,
+            "from": [self.start.page, self.start.offset],
         }
+        if max_hops is not None:
+            document["maxHops"] = max_hops
         text = json.dumps(document, separators=(",", ":"), sort_keys=True)
         return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
@@ -116,9 +140,9 @@ def parse_sweep_request(payload: Mapping[str, Any], *, catalog: Catalog | None =
         others = [key for key in payload if key not in ("action", "nextToken") and payload[key] is not None]
         if others:
             raise InvalidRequest(others[0], "token-options", "a resumed sweep takes its options from nextToken only")
-        options, position, continues = _decode_token(token)
+        options, chain = _decode_token(token)
         resumed = parse_sweep_request({"action": ACTION, **options}, catalog=catalog)
-        return replace(resumed, start=position, continues=continues)
+        return replace(resumed, **chain)
     role_part = {key: payload[key] for key in _ROLE_FIELDS if key in payload}
     template = replace(parse_request({**role_part, "accountIds": [_PLACEHOLDER]}, catalog=catalog), account_ids=())
     window = payload.get("changedWithinMinutes")
@@ -147,7 +171,9 @@ def _ids(payload: Mapping[str, Any], field: str, pattern: re.Pattern[str], what:
     return frozenset(value)
 
 
-def _decode_token(token: Any) -> tuple[dict[str, Any], Position, bool]:
+def _decode_token(token: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The token's options, and its position and chain as :class:`SweepRequest` fields."""
+
     def bad(why: str) -> InvalidRequest:
         return InvalidRequest("nextToken", "token", f"is not a token this function issued ({why})")
 
@@ -161,7 +187,7 @@ def _decode_token(token: Any) -> tuple[dict[str, Any], Position, bool]:
         raise bad("unknown version")
     page, offset, options = document.get("page"), document.get("offset"), document.get("options")
     for value in (page, offset):
-        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 1_000_000:
+        if not _count(value, 0):
             raise bad("bad position")
     if not isinstance(page, int) or page < 1 or not isinstance(options, dict):
         raise bad("bad position or options")
@@ -170,8 +196,25 @@ def _decode_token(token: Any) -> tuple[dict[str, Any], Position, bool]:
     continues = document.get("continues", False)
     if not isinstance(continues, bool):
         raise bad("bad continuation flag")
+    hop, max_hops, previous = document.get("hop", 0), document.get("maxHops"), document.get("from")
+    if not _count(hop, 0) or not (max_hops is None or _count(max_hops, 1)):
+        raise bad("bad hop count or bound")
+    if previous is not None and not (
+        isinstance(previous, list) and len(previous) == 2 and _count(previous[0], 1) and _count(previous[1], 0)
+    ):
+        raise bad("bad previous position")
     assert isinstance(offset, int)
-    return options, Position(page, offset), continues
+    return options, {
+        "start": Position(page, offset),
+        "continues": continues,
+        "hop": hop,
+        "max_hops": max_hops,
+        "previous_start": Position(previous[0], previous[1]) if previous is not None else None,
+    }
+
+
+def _count(value: Any, low: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= _MAX_COUNT
 
 
 @dataclass(frozen=True)
@@ -186,8 +229,8 @@ def parse_sweep_batch(payload: Mapping[str, Any], *, catalog: Catalog | None = N
     """``{"action": "sweep-batch", "accountIds": [...], "share": 0.1, <role fields>}``. The accounts are checked
     again by the core like any request's: a forged batch gains nothing a request could not."""
     share = payload.get("share", 1.0)
-    if not isinstance(share, (int, float)) or isinstance(share, bool) or not 0 < share <= 1:
-        raise InvalidRequest("share", "range", "must be a number above 0 and at most 1")
+    if not isinstance(share, (int, float)) or isinstance(share, bool) or not MIN_SHARE <= share <= 1:
+        raise InvalidRequest("share", "range", f"must be a number from {MIN_SHARE} to 1")
     request_part = {key: value for key, value in payload.items() if key not in ("action", "share")}
     request = parse_request(request_part, catalog=catalog)
     return SweepBatch(replace(request, strategy="get-first"), float(share))

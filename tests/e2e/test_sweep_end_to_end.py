@@ -142,7 +142,7 @@ def test_a_fanned_out_sweep_runs_its_batches_as_async_invocations_end_to_end(
 
 
 def test_a_timer_sweep_out_of_time_continues_itself_until_the_directory_is_done(world: Emulator) -> None:
-    members = world.create_member_accounts(4)
+    members = world.create_member_accounts(2)  # three accounts, one per hop: within the bound of ceil(3/10) + 3
     timer = {"triggerTime": "2026-11-29T00:00:00Z", "triggerName": "daily", "payload": '{"action": "sweep"}'}
     with LocalFunctionCompute(world, extra_env={"EMR_BOOTSTRAP_DEADLINE_MARGIN_S": "300"}) as fc:
         first = fc.invoke(timer)
@@ -152,6 +152,7 @@ def test_a_timer_sweep_out_of_time_continues_itself_until_the_directory_is_done(
 
     assert first["sweep"]["continuedBy"] and "nextToken" in first
     assert "continuedBy" not in continued[-1]["sweep"] and "nextToken" not in continued[-1]
+    assert [r["sweep"]["stopped"] for r in [first, *continued]] == ["deadline", "deadline", "done"]
     assert creates_per_account(world) == dict.fromkeys(members, len(DEFAULT_ROLES))
 
 

@@ -72,10 +72,11 @@ def test_request_actions_become_bootstraps_sweeps_and_batches() -> None:
     assert batch == BootstrapJob(BootstrapRequest(account_ids=(MEMBER,), strategy="get-first"), pacing_share=0.5)
 
 
-def test_a_resumed_sweep_that_continues_itself_runs_as_a_timer_sweep() -> None:
+def test_a_token_that_says_continues_does_not_make_a_request_a_timer_sweep() -> None:
     token = parse_sweep_request({"action": "sweep"}).token(Position(2, 0), continues=True)
     job = request_job({"action": "sweep", "nextToken": token})
-    assert isinstance(job, SweepJob) and job.origin == "timer" and job.request.start == Position(2, 0)
+    assert isinstance(job, SweepJob) and job.origin == "direct" and job.request.start == Position(2, 0)
+    assert job.request.continues is True  # the runner decides what it may cause (tests/function/test_sweep_chain.py)
 
 
 def test_an_unknown_action_is_refused_naming_the_choices() -> None:

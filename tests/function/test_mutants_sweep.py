@@ -93,6 +93,8 @@ def test_a_fanned_out_sweep_hands_each_batch_its_accounts_options_and_share() ->
             {"requestId": "inv-2", "accounts": 100},
             {"requestId": "inv-3", "accounts": 49},
         ],
+        "hop": 1,
+        "stopped": "done",
     }
     assert result["requestId"] == "sweep-1" and result["dryRun"] is True
 
@@ -120,7 +122,13 @@ def test_a_batch_that_cannot_be_invoked_reports_its_accounts_and_the_others_stil
 def test_the_listing_ends_at_its_last_full_page_without_reading_another() -> None:
     directory = FakeDirectory(members=MEMBERS[:200])
     result = run({}, directory)
-    assert result["sweep"] == {"listed": 200, "selected": 200, "pages": 2} and directory.pages_read == [1, 2]
+    assert result["sweep"] == {
+        "listed": 200,
+        "selected": 200,
+        "pages": 2,
+        "hop": 1,
+        "stopped": "done",
+    } and directory.pages_read == [1, 2]
 
 
 class TimedDirectory(FakeDirectory):
@@ -205,7 +213,13 @@ def test_a_resumed_sweep_starts_at_its_position() -> None:
     token = request.token(Position(2, 10))
     directory = FakeDirectory(members=MEMBERS)
     result = run({"nextToken": token}, directory)
-    assert result["sweep"] == {"listed": 140, "selected": 140, "pages": 2} and directory.pages_read == [2, 3]
+    assert result["sweep"] == {
+        "listed": 140,
+        "selected": 140,
+        "pages": 2,
+        "hop": 2,
+        "stopped": "done",
+    } and directory.pages_read == [2, 3]
 
 
 def test_a_batch_never_carries_the_folder_filter_it_was_chosen_by() -> None:

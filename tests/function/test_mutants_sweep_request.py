@@ -146,7 +146,8 @@ def test_a_token_is_unpadded_base64url_of_compact_sorted_json() -> None:
     assert "=" not in token
     text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
     assert text == (
-        '{"continues":true,"offset":7,"options":{"dryRun":true,"folderIds":["fd-a","fd-b"]},"page":3,"v":1}'
+        '{"continues":true,"from":[1,0],"hop":1,"offset":7,"options":{"dryRun":true,"folderIds":["fd-a","fd-b"]},'
+        '"page":3,"v":1}'
     )
     assert json.loads(base64.urlsafe_b64decode(request.token(Position()) + "==="))["continues"] is False
 
@@ -209,12 +210,14 @@ def test_a_batch_is_a_get_first_request_with_its_share_of_the_quota() -> None:
     assert parse_sweep_batch({"accountIds": [A], "share": 0.001}).share == 0.001
 
 
-@pytest.mark.parametrize("share", [0, -0.5, 1.01, True, "0.5", None])
-def test_a_batch_share_outside_zero_to_one_is_refused(share: object) -> None:
+@pytest.mark.parametrize(
+    "share", [0, -0.5, 1.01, True, "0.5", None, 5e-324, 1e-6, 0.000999, float("nan"), float("inf")]
+)
+def test_a_batch_share_outside_a_thousandth_to_one_is_refused(share: object) -> None:
     with pytest.raises(InvalidRequest) as caught:
         parse_sweep_batch({"action": "sweep-batch", "accountIds": [A], "share": share})
     assert (caught.value.field, caught.value.rule) == ("share", "range")
-    assert str(caught.value) == "share: must be a number above 0 and at most 1"
+    assert str(caught.value) == "share: must be a number from 0.001 to 1"
 
 
 def test_tokens_of_any_length_in_range_are_decoded_not_refused_for_their_size() -> None:

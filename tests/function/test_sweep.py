@@ -44,7 +44,7 @@ def test_every_member_of_every_page_is_swept_in_listing_order() -> None:
 
     result = sweep({}, directory)
 
-    assert result["sweep"] == {"listed": 250, "selected": 250, "pages": 3}
+    assert result["sweep"] == {"listed": 250, "selected": 250, "pages": 3, "hop": 1, "stopped": "done"}
     assert result["summary"]["accountStatus"]["succeeded"] == 250
     assert directory.asked == []  # the listing said it all: no GetAccount
 
