@@ -19,6 +19,7 @@ from alibabacloud_sts20150401 import models as sts_models
 from alibabacloud_sts20150401.client import Client as StsClient
 from alibabacloud_tea_openapi.exceptions import ClientException
 from alibabacloud_tea_openapi.models import Config
+from emr_bootstrap import event_sweeps
 from emr_bootstrap.logs import LEVEL_VAR, configure_logging
 
 from emulator.local_fc import LocalFunctionCompute
@@ -80,6 +81,12 @@ def leak_watch() -> Iterator[LeakWatch]:
     assert watch.secrets, "no emulator registered its secrets: the scan would prove nothing"
     assert watch.logs.getvalue() and watch.replies, "nothing was captured: the scan would prove nothing"
     assert watch.leaks() == [], "secrets issued by the emulator appear in the function's logs or replies"
+
+
+@pytest.fixture(autouse=True)
+def fresh_instance(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test runs on a fresh FC instance: no event sweep remembered from another test (event_sweeps)."""
+    monkeypatch.setattr(event_sweeps, "INSTANCE", event_sweeps.EventSweepGuard())
 
 
 # What the function must never do, in any account, in any test: it only ever adds.
