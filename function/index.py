@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from emr_bootstrap import fc
+from emr_bootstrap import event_sweeps, fc
 from emr_bootstrap.api.router import handle as handle_http
 from emr_bootstrap.app import Application, Invocation
 from emr_bootstrap.errors import EventDeliveryFailed
 from emr_bootstrap.jobs import Job, from_event
 from emr_bootstrap.logs import configure_logging
+from emr_bootstrap.settings import event_sweep_cooldown_s
 
 __all__ = ["EventDeliveryFailed", "handler", "http_handler", "initialize"]
 
@@ -41,4 +42,10 @@ def _job(event: bytes, context: Any) -> tuple[Job, Invocation]:
     configure_logging()
     # The event function runs the timers and the events, so it alone may fan out and continue sweeps.
     invocation = fc.invocation(context, os.environ, may_invoke_itself=True)
-    return from_event(event, request_id=invocation.request_id, own_account_id=invocation.own_account_id), invocation
+    job = from_event(
+        event,
+        request_id=invocation.request_id,
+        own_account_id=invocation.own_account_id,
+        event_sweeps=lambda: event_sweeps.instance_guard(event_sweep_cooldown_s(os.environ)),
+    )
+    return job, invocation

@@ -74,7 +74,7 @@ def eventbridge_pattern() -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------------- pattern matcher
 def matches(pattern: dict[str, Any], event: Any) -> bool:
-    """The subset of EventBridge patterns s.yaml uses: nested objects, lists of exact values, ``suffix``.
+    """The subset of EventBridge patterns s.yaml uses: nested objects, lists of exact values, ``prefix``, ``suffix``.
 
     Semantics per https://www.alibabacloud.com/help/en/doc-detail/181432.htm: every key must match; a list matches
     when any of its entries does. Other operators fail loudly so the test grows with the pattern.
@@ -96,9 +96,11 @@ def matches(pattern: dict[str, Any], event: Any) -> bool:
 
 def _matches_entry(entry: Any, value: Any) -> bool:
     if isinstance(entry, dict):
-        if set(entry) != {"suffix"}:
-            raise AssertionError(f"matcher supports only 'suffix', not {sorted(entry)}")
-        return isinstance(value, str) and value.endswith(entry["suffix"])
+        if len(entry) != 1 or set(entry) - {"prefix", "suffix"}:
+            raise AssertionError(f"matcher supports only 'prefix' or 'suffix', not {sorted(entry)}")
+        if not isinstance(value, str):
+            return False
+        return value.startswith(entry["prefix"]) if "prefix" in entry else value.endswith(entry["suffix"])
     return bool(entry == value)
 
 
@@ -108,6 +110,11 @@ def test_matcher_understands_nesting_lists_and_suffix() -> None:
     assert not matches(pattern, {"type": "a:C", "data": {"n": "y"}})
     assert not matches(pattern, {"type": "a:B", "data": {"n": "z"}})
     assert not matches(pattern, {"type": "a:B"})
+    prefixed = {"source": [{"prefix": "acs."}, "x"]}
+    assert matches(prefixed, {"source": "acs.oss"}) and matches(prefixed, {"source": "x"})
+    assert not matches(prefixed, {"source": "my.acs."}) and not matches(prefixed, {"source": ["acs.oss"]})
+    with pytest.raises(AssertionError, match="only 'prefix' or 'suffix'"):
+        matches({"type": [{"contains": "a"}]}, {"type": "a"})
 
 
 # ---------------------------------------------------------------------------------------------- schema
@@ -245,6 +252,29 @@ def test_eventbridge_pattern_matches_a_sample_exactly_when_its_event_name_is_han
     unrelated = any(i.code == "unrelated-event" for i in trigger.ignored)
     # Failed calls match the pattern (EventBridge cannot test for a missing errorCode) and the parser drops them.
     assert matches(eventbridge_pattern(), event) is not unrelated
+
+
+@pytest.mark.parametrize(
+    ("source", "event_type"),
+    [
+        ("acs.actiontrail", "actiontrail:ActionTrail:ApiCall"),  # EventBridge "ActionTrail events", doc-detail/204963
+        ("acs.resourcemanager", "resourcemanager:ActionTrail:ApiCall"),  # the per-service form
+    ],
+)
+def test_eventbridge_pattern_matches_both_documented_forms(source: str, event_type: str) -> None:
+    forms = [json.loads(p.read_text()) for p in EVENTS.glob("actiontrail-*.json") if "rawdata" not in p.name]
+    samples = [e for e in forms if (e["source"], e["type"]) == (source, event_type)]
+    assert samples, f"no sample of the {event_type} form in events/"
+    handled = [e for e in samples if e["data"]["eventName"] != "CreateFolder"]
+    assert handled and all(matches(eventbridge_pattern(), e) for e in handled)
+    for other in ({"source": "custom.app"}, {"type": event_type.replace("ApiCall", "ConsoleOperation")}):
+        assert not matches(eventbridge_pattern(), {**handled[0], **other})
+
+
+def test_the_readme_gives_the_same_eventbridge_pattern_as_s_yaml() -> None:
+    readme = (REPO / "README.md").read_text()
+    shown = re.findall(r"\{\"source\".*?\]\}\}", readme)
+    assert len(shown) == 2 and all(json.loads(text) == eventbridge_pattern() for text in shown)
 
 
 def test_eventbridge_pattern_matches_the_handled_events_of_the_batch_only() -> None:

@@ -24,14 +24,16 @@ import re
 from typing import TYPE_CHECKING, Any, Final
 
 from emr_bootstrap import safe_json
+from emr_bootstrap.http_event import json_type
 from emr_bootstrap.safe_json import shown
 from emr_bootstrap.triggers import IgnoredEvent, MalformedCloudEvent, NewAccount, NewAccountEvents, UnrecognizedEvent
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-# ActionTrail delivers write API calls to EventBridge with type "<service>:ActionTrail:ApiCall"
-# (docs/fc-notes.md §3.2 [C]). The service part for Resource Manager is [U], so match the suffix only.
+# ActionTrail delivers write API calls to EventBridge with type "actiontrail:ActionTrail:ApiCall" (the carrier) or
+# "<service>:ActionTrail:ApiCall" (docs/fc-notes.md §3.2 [C]); which one Resource Manager's get is [U], so match the
+# suffix only, and let the record's serviceName / eventSource say which service was called (_services).
 ACTIONTRAIL_API_CALL_SUFFIX: Final = ":ActionTrail:ApiCall"
 # The Resource Manager API calls that make an account a member (ActionTrail "audit events of Resource Management").
 NEW_ACCOUNT_EVENT_NAMES: Final = frozenset({"CreateResourceAccount", "CreateCloudAccount", "AcceptHandshake"})
@@ -68,8 +70,8 @@ def collect(cloud_events: list[Any], *, raw_data: bool = False) -> NewAccountEve
             outcome = _read_cloud_event(cloud_event, index, len(cloud_events), raw_data=raw_data)
         except MalformedCloudEvent as exc:
             malformed.append(exc)
-            event_id = cloud_event.get("id") if isinstance(cloud_event, dict) else None
-            outcome = IgnoredEvent(str(event_id)[:64] if event_id else f"#{index}", "", "malformed-event", exc.reason)
+            event_id = _text(cloud_event.get("id"))[:64] if isinstance(cloud_event, dict) else ""
+            outcome = IgnoredEvent(event_id or f"#{index}", "", "malformed-event", exc.reason)
         if isinstance(outcome, NewAccount):
             accounts.append(outcome)
         else:
@@ -102,6 +104,8 @@ def _read_cloud_event(cloud_event: Any, index: int, count: int, *, raw_data: boo
             raise MalformedCloudEvent(f"{where} has 'data' that is not usable JSON: {_why(exc)}") from exc
     if not isinstance(record, dict):
         raise MalformedCloudEvent(f"{where} has no object 'data'; expected the ActionTrail record")
+    _check_fields(where, cloud_event, _ENVELOPE_FIELDS, "")
+    _check_fields(where, record, _RECORD_FIELDS, "data.")
     event_id = _text(cloud_event.get("id")) or _text(record.get("eventId"))
     event_name = _text(record.get("eventName"))
 
@@ -118,8 +122,11 @@ def _read_cloud_event(cloud_event: Any, index: int, count: int, *, raw_data: boo
     if error_code:
         # A failed CreateResourceAccount created nothing: there is no account to bootstrap.
         return IgnoredEvent(
-            event_id, event_name, "failed-call", f"the {event_name} call failed with errorCode {shown(str(error_code))}"
+            event_id, event_name, "failed-call", f"the {event_name} call failed with errorCode {shown(error_code)}"
         )
+    publisher = _publisher(cloud_event, record, event_name, raw=raw_data)
+    services = _services(cloud_event, record)
+    event_time = _text(record.get("eventTime")) or _text(cloud_event.get("time"))
     found = _find_account_id(event_name, record)
     if found is None:
         return IgnoredEvent(
@@ -127,20 +134,48 @@ def _read_cloud_event(cloud_event: Any, index: int, count: int, *, raw_data: boo
             event_name,
             "no-account-id",
             f"no account ID in the {event_name} record at any of: {', '.join(_CANDIDATES[event_name])}",
-            publisher=_publisher(cloud_event, record, event_name, raw=raw_data),
-            services=_services(cloud_event, record),
+            publisher=publisher,
+            services=services,
+            event_time=event_time,
         )
     account_id, path = found
-    event_time = record.get("eventTime") or cloud_event.get("time") or ""
-    return NewAccount(
-        account_id,
-        event_id,
-        event_name,
-        _text(event_time),
-        path,
-        publisher=_publisher(cloud_event, record, event_name, raw=raw_data),
-        services=_services(cloud_event, record),
-    )
+    return NewAccount(account_id, event_id, event_name, event_time, path, publisher=publisher, services=services)
+
+
+# What each field the parser reads may be; anything else makes the record malformed (refused on its own, with the
+# field named), never an exception. "text": a string of at most MAX_FIELD_CHARS; "object": a JSON object;
+# "object-or-text": an object, or the object serialized as a JSON string [U]. Absent or null is always allowed.
+MAX_FIELD_CHARS: Final = 256
+_ENVELOPE_FIELDS: Final = {"id": "text", "type": "text", "source": "text", "time": "text", "aliyunaccountid": "text"}
+_RECORD_FIELDS: Final = {
+    "eventId": "text",
+    "eventName": "text",
+    "eventTime": "text",
+    "serviceName": "text",
+    "eventSource": "text",
+    "errorCode": "text",
+    "recipientAccountId": "text",
+    "userIdentity": "object",
+    "responseElements": "object-or-text",
+    "referencedResources": "object",
+}
+
+
+def _check_fields(where: str, node: Mapping[str, Any], fields: Mapping[str, str], prefix: str) -> None:
+    for name, kind in fields.items():
+        value = node.get(name)
+        if value is None or (isinstance(value, dict) and kind != "text"):
+            continue
+        if isinstance(value, str) and kind != "object":
+            if kind == "object-or-text" or len(value) <= MAX_FIELD_CHARS:
+                continue
+            raise MalformedCloudEvent(
+                f"{where} has '{prefix}{name}' of {len(value)} characters; at most {MAX_FIELD_CHARS}"
+            )
+        expected = {"text": "a string", "object": "an object", "object-or-text": "an object"}[kind]
+        raise MalformedCloudEvent(
+            f"{where} has '{prefix}{name}' that is a JSON {json_type(value)}; expected {expected}"
+        )
 
 
 def _text(value: Any) -> str:
@@ -164,18 +199,28 @@ def _publisher(cloud_event: Mapping[str, Any], record: Mapping[str, Any], event_
 
 
 def _services(cloud_event: Mapping[str, Any], record: Mapping[str, Any]) -> tuple[str, ...]:
+    """The services the record names: its own ``serviceName`` and ``eventSource`` decide. The envelope is only the
+    carrier (EventBridge's documented form is source ``acs.actiontrail``, type ``actiontrail:ActionTrail:ApiCall``,
+    docs/fc-notes.md §3.2), so it counts only for a record that names no service, and never as ``actiontrail``."""
+    names = _normalized(record.get("serviceName"), record.get("eventSource"))
+    if names:
+        return names
     source, event_type = cloud_event.get("source"), cloud_event.get("type")
-    names: list[Any] = [
+    carrier = _normalized(
         source.removeprefix("acs.") if isinstance(source, str) else None,
         event_type.split(":", 1)[0] if isinstance(event_type, str) and ":" in event_type else None,
-        record.get("serviceName"),
-        record.get("eventSource"),
-    ]
+    )
+    return tuple(name for name in carrier if name != NEUTRAL_CARRIER)
+
+
+def _normalized(*names: Any) -> tuple[str, ...]:
     normalized = (_SERVICE_CHARS.sub("", name.lower().removesuffix(".aliyuncs.com")) for name in names if name)
     # An empty name says nothing (a RawData record's stand-in type has no service part): it is no marker at all.
     return tuple(dict.fromkeys(name for name in normalized if name))
 
 
+# The service that carries every ActionTrail event to EventBridge: it says nothing about which service was called.
+NEUTRAL_CARRIER: Final = "actiontrail"
 _SERVICE_CHARS = re.compile(r"[^a-z0-9]")
 
 

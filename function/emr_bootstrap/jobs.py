@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
 from emr_bootstrap import safe_json
-from emr_bootstrap.errors import ErrorInfo, InvalidRequest, render_error
+from emr_bootstrap.errors import BootstrapError, ErrorInfo, InvalidRequest, render_error
+from emr_bootstrap.event_sweeps import EventSweepGuard, SkipSweep
 from emr_bootstrap.events import parse_trigger
 from emr_bootstrap.request import BootstrapRequest, check_payload_size, parse_request
 from emr_bootstrap.sweep import BATCH_ACTION
@@ -17,15 +18,16 @@ from emr_bootstrap.sweep_request import ACTION, SweepRequest, parse_sweep_batch,
 from emr_bootstrap.triggers import HttpInvocation, IgnoredEvent, NewAccount, NewAccountEvents, TimerInvocation
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from emr_bootstrap.catalog import Catalog
     from emr_bootstrap.triggers import IgnoredCode, Trigger
 
 log = logging.getLogger("emr_bootstrap.jobs")
 
-# An event that shows an account joined, without saying which, sweeps the accounts changed this recently.
-EVENT_SWEEP_MINUTES: Final = 60
+# This instance's event-sweep guard, with the deployment's cooldown; built only when an event needs it, so that
+# a bad setting fails that event alone (see event_sweeps).
+GuardFactory: TypeAlias = "Callable[[], EventSweepGuard]"
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,11 @@ class SweepJob:
 
 @dataclass(frozen=True)
 class IgnoredJob:
-    """Nothing to do, and why (an unrelated event, a timer while the sweep is not built)."""
+    """Nothing to do, and why (an unrelated event, a timer while the sweep is not built). ``code``: for events,
+    the rules that ignored them (triggers.IgnoredCode, or event_sweeps.SkipSweep's), for the logs and tests."""
 
     reason: str
+    code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,12 +79,15 @@ class FailedJob:
 Job: TypeAlias = BootstrapJob | SweepJob | IgnoredJob | InvalidJob | FailedJob
 
 
-def from_event(raw: bytes, *, request_id: str, own_account_id: str | None = None) -> Job:
+def from_event(
+    raw: bytes, *, request_id: str, own_account_id: str | None = None, event_sweeps: GuardFactory | None = None
+) -> Job:
     """The job an FC event asks for. Never raises: input of any shape or size becomes a job, an unusable one an
     :class:`InvalidJob` naming the field and the rule, and a bug a :class:`FailedJob` (logged with its type only,
     since its text may carry input)."""
     try:
-        return job_for(parse_trigger(raw), request_id=request_id, own_account_id=own_account_id)
+        trigger = parse_trigger(raw)
+        return job_for(trigger, request_id=request_id, own_account_id=own_account_id, event_sweeps=event_sweeps)
     except InvalidRequest as exc:  # every unusable event is one (InvalidEvent and its subclasses)
         return InvalidJob(exc)
     except Exception as exc:
@@ -91,13 +98,20 @@ def from_event(raw: bytes, *, request_id: str, own_account_id: str | None = None
 
 
 def job_for(
-    trigger: Trigger, *, request_id: str, own_account_id: str | None = None, catalog: Catalog | None = None
+    trigger: Trigger,
+    *,
+    request_id: str,
+    own_account_id: str | None = None,
+    catalog: Catalog | None = None,
+    event_sweeps: GuardFactory | None = None,
 ) -> Job:
     """The job a parsed trigger asks for; invalid requests become :class:`InvalidJob`. ``own_account_id`` is the
-    account the function runs in: new-account events are believed only when they come from its own bus."""
+    account the function runs in: new-account events are believed only when they come from its own bus.
+    ``event_sweeps``: the instance's guard for sweeps that stand in for events without an account ID (None: a
+    fresh guard without cooldown)."""
     try:
         if isinstance(trigger, NewAccountEvents):
-            return _new_account_job(trigger, request_id, own_account_id)
+            return _new_account_job(trigger, request_id, own_account_id, event_sweeps)
         if isinstance(trigger, TimerInvocation):
             return _timer_job(trigger, catalog)
         if isinstance(trigger, HttpInvocation):
@@ -147,7 +161,9 @@ def _timer_job(trigger: TimerInvocation, catalog: Catalog | None) -> Job:
     return SweepJob(parse_sweep_request(payload, catalog=catalog), "timer")
 
 
-def _new_account_job(trigger: NewAccountEvents, request_id: str, own_account_id: str | None) -> Job:
+def _new_account_job(
+    trigger: NewAccountEvents, request_id: str, own_account_id: str | None, event_sweeps: GuardFactory | None
+) -> Job:
     accepted: list[NewAccount] = []
     ignored = list(trigger.ignored)
     for account in trigger.accounts:
@@ -181,22 +197,40 @@ def _new_account_job(trigger: NewAccountEvents, request_id: str, own_account_id:
             },
         )
     if not accepted:
-        if any(i.code == "no-account-id" and _refusal_of_unnamed(i, own_account_id) is None for i in ignored):
-            # A new member joined but the record did not say which (where it sits is unconfirmed): sweep recent
-            # changes instead of ignoring it.
-            recent = parse_sweep_request({"action": ACTION, "changedWithinMinutes": EVENT_SWEEP_MINUTES})
-            return SweepJob(recent, "event")
+        unnamed = [i for i in ignored if i.code == "no-account-id" and _refusal_of_unnamed(i, own_account_id) is None]
+        if unnamed:
+            # A new member joined but the record did not say which (the documented sample has no
+            # responseElements): sweep the changes since shortly before the event instead of ignoring it.
+            return _event_sweep(unnamed, request_id, event_sweeps)
         reasons = "; ".join(f"{i.event_name or i.event_id}: {i.reason}" for i in ignored)
-        return IgnoredJob(reasons or "the delivery carried no event")
+        codes = ", ".join(dict.fromkeys(i.code for i in ignored))
+        return IgnoredJob(reasons or "the delivery carried no event", codes or None)
     # A new account almost surely lacks the roles: create first, read only on EntityAlreadyExists. The IDs were
     # validated by the event parser, with the same rule as a request's accountIds.
     account_ids = tuple(dict.fromkeys(account.account_id for account in accepted))
     return BootstrapJob(BootstrapRequest(account_ids=account_ids, strategy="create-first"), from_event=True)
 
 
-# How Resource Manager may name itself in an event: CloudEvent source "acs.resourcemanager", type
-# "resourcemanager:...", record serviceName "ResourceManager"; the Resource Directory API's own product names are
-# accepted too. Which of these real events carry is unconfirmed (docs/alibaba-cloud.md, "Unconfirmed facts").
+def _event_sweep(unnamed: list[IgnoredEvent], request_id: str, event_sweeps: GuardFactory | None) -> Job:
+    try:
+        guard = event_sweeps() if event_sweeps is not None else EventSweepGuard(0.0)
+    except BootstrapError as exc:  # the cooldown setting is unusable
+        return FailedJob(render_error(exc))
+    claim = guard.claim(event.event_time for event in unnamed)
+    if isinstance(claim, SkipSweep):
+        log.info("event sweep skipped", extra={"requestId": request_id, "outcome": claim.code, "reason": claim.reason})
+        names = ", ".join(dict.fromkeys(event.event_name or event.event_id for event in unnamed))
+        return IgnoredJob(f"{names}: no account ID in the record; {claim.reason}", claim.code)
+    log.info("event sweep", extra={"requestId": request_id, "changedWithinMinutes": claim.window_minutes})
+    recent = parse_sweep_request({"action": ACTION, "changedWithinMinutes": claim.window_minutes})
+    return SweepJob(recent, "event")
+
+
+# How Resource Manager may name itself in an event: record serviceName "ResourceManager", eventSource
+# "resourcemanager.aliyuncs.com" (or, for a record naming neither, CloudEvent source "acs.resourcemanager", type
+# "resourcemanager:..."; the ActionTrail carrier never counts, actiontrail._services); the Resource Directory API's
+# own product names are accepted too. Which of these real events carry is unconfirmed (docs/alibaba-cloud.md,
+# "Unconfirmed facts").
 RESOURCE_MANAGER_NAMES: Final = frozenset({"resourcemanager", "resourcedirectorymaster", "resourcedirectory"})
 
 

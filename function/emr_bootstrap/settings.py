@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from emr_bootstrap.errors import SettingsError
+from emr_bootstrap.event_sweeps import DEFAULT_COOLDOWN_S
 from emr_bootstrap.pacing import PUBLISHED_RATES
 from emr_bootstrap.scope import Scope
 from emr_bootstrap.timing import ReconcileSettings
@@ -39,6 +40,7 @@ FAN_OUT_BATCH_SIZE_VAR = "EMR_BOOTSTRAP_FANOUT_BATCH_SIZE"
 FC_ENDPOINT_VAR = "EMR_BOOTSTRAP_FC_ENDPOINT"
 QUALIFIER_VAR = "EMR_BOOTSTRAP_QUALIFIER"
 MISSED_EVENT_AFTER_VAR = "EMR_BOOTSTRAP_MISSED_EVENT_AFTER_MINUTES"
+EVENT_SWEEP_COOLDOWN_VAR = "EMR_BOOTSTRAP_EVENT_SWEEP_COOLDOWN_S"
 
 # The real global endpoints (docs/alibaba-cloud.md §1.1, §3, §4).
 DEFAULT_RAM_ENDPOINT = "ram.aliyuncs.com"
@@ -78,6 +80,18 @@ def positive_seconds(env: Mapping[str, str], variable: str, default: float) -> f
         value = math.nan
     if not (math.isfinite(value) and value > 0):
         raise SettingsError(variable, text, "must be a number of seconds above 0")
+    return value
+
+
+def event_sweep_cooldown_s(env: Mapping[str, str]) -> float:
+    """How long after an event sweep this instance serves or skips the next one (event_sweeps); 0 turns it off."""
+    text = env.get(EVENT_SWEEP_COOLDOWN_VAR, "").strip() or str(DEFAULT_COOLDOWN_S)
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 <= value <= 86_400):
+        raise SettingsError(EVENT_SWEEP_COOLDOWN_VAR, text[:40], "must be a number of seconds from 0 to 86400")
     return value
 
 

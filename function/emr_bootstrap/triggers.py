@@ -57,6 +57,8 @@ IgnoredCode: TypeAlias = Literal[
     "foreign-account",
     "origin-unverified",
     "own-account",
+    "event-sweep-running",
+    "event-sweep-cooldown",
 ]
 
 
@@ -68,9 +70,11 @@ class IgnoredEvent:
     event_name: str
     code: IgnoredCode
     reason: str
-    # For "no-account-id": where the event came from (see NewAccount), so its origin can still be checked.
+    # For "no-account-id": where the event came from (see NewAccount), so its origin can still be checked, and
+    # when it happened, so the sweep that stands in for it reaches back far enough.
     publisher: str | None = None
     services: tuple[str, ...] = ()
+    event_time: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,8 +89,9 @@ class NewAccount:
     # The account whose event bus published the event (CloudEvent ``aliyunaccountid``, else the record's
     # ``recipientAccountId``, else, for a Create* call delivered as RawData, its caller); None when unknown.
     publisher: str | None = None
-    # The service names the event gives (CloudEvent ``source`` and ``type`` prefix, the record's ``serviceName``
-    # and ``eventSource``), normalized: lower case, letters and digits only.
+    # The services the record names (its ``serviceName`` and ``eventSource``; only when it has neither, the
+    # CloudEvent ``source`` and ``type`` prefix unless they are the neutral ActionTrail carrier), normalized: lower
+    # case, letters and digits only.
     services: tuple[str, ...] = ()
 
 

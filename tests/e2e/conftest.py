@@ -19,6 +19,7 @@ from alibabacloud_sts20150401 import models as sts_models
 from alibabacloud_sts20150401.client import Client as StsClient
 from alibabacloud_tea_openapi.exceptions import ClientException
 from alibabacloud_tea_openapi.models import Config
+from emr_bootstrap import event_sweeps
 from emr_bootstrap.logs import LEVEL_VAR, configure_logging
 from emr_bootstrap.sdk_directory import forget_management_accounts
 
@@ -90,6 +91,12 @@ def forget_learned_management_accounts() -> Iterator[None]:
     forget_management_accounts()
     yield
     forget_management_accounts()
+
+
+@pytest.fixture(autouse=True)
+def fresh_instance(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test runs on a fresh FC instance: no event sweep remembered from another test (event_sweeps)."""
+    monkeypatch.setattr(event_sweeps, "INSTANCE", event_sweeps.EventSweepGuard())
 
 
 # What the function must never do, in any account, in any test: it only ever adds.

@@ -34,6 +34,8 @@ EXPECTED: dict[str, tuple[type, tuple[str, ...], tuple[str, ...]]] = {
     "actiontrail-create-cloud-account.json": (NewAccountEvents, (NEW,), ()),
     "actiontrail-accept-handshake.json": (NewAccountEvents, (NEW,), ()),
     "actiontrail-rawdata-create-resource-account.json": (NewAccountEvents, (NEW,), ()),
+    "actiontrail-carrier-create-resource-account.json": (NewAccountEvents, (NEW,), ()),
+    "actiontrail-carrier-no-response-elements.json": (NewAccountEvents, (), ("no-account-id",)),
     "actiontrail-failed-call.json": (NewAccountEvents, (), ("failed-call",)),
     "actiontrail-unrelated.json": (NewAccountEvents, (), ("unrelated-event",)),
     "eventbridge-batch.json": (NewAccountEvents, (NEW, NEW2), ("unrelated-event",)),

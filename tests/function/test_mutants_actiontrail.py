@@ -86,7 +86,7 @@ def test_the_event_id_and_time_fall_back_to_the_record_and_the_envelope() -> Non
     assert isinstance(bare, NewAccount) and (bare.event_id, bare.event_time) == ("x" * 128, "")
 
 
-def test_every_service_the_event_names_is_listed_once_in_plain_lower_case() -> None:
+def test_the_services_are_the_ones_the_record_names_listed_once_in_plain_lower_case() -> None:
     event = cloud_event(
         record(serviceName="Resource Manager", eventSource="Directory-Master.aliyuncs.com"),
         source="acs.Res_Mgr",
@@ -94,9 +94,19 @@ def test_every_service_the_event_names_is_listed_once_in_plain_lower_case() -> N
     )
     outcome = only([event])
     assert isinstance(outcome, NewAccount)
-    assert outcome.services == ("resmgr", "rd", "resourcemanager", "directorymaster")
-    plain = only([cloud_event(record(eventSource="resourcemanager.aliyuncs.com"), source=None)])
+    # The record decides: the envelope is only the carrier.
+    assert outcome.services == ("resourcemanager", "directorymaster")
+    plain = only([cloud_event(record(eventSource="resourcemanager.aliyuncs.com"), source="acs.ecs")])
     assert isinstance(plain, NewAccount) and plain.services == ("resourcemanager",)
+
+
+def test_a_record_naming_no_service_falls_back_to_the_envelope_unless_it_is_the_actiontrail_carrier() -> None:
+    assert found([cloud_event(source="acs.Res_Mgr", type="rd:svc:ActionTrail:ApiCall")]).services == ("resmgr", "rd")
+    carrier = cloud_event(source="acs.actiontrail", type="actiontrail:ActionTrail:ApiCall")
+    assert found([carrier]).services == ()
+    assert found([cloud_event(source="acs.actiontrail", type="ecs:ActionTrail:ApiCall")]).services == ("ecs",)
+    named = cloud_event(record(serviceName="ResourceManager"), source="acs.actiontrail", type=carrier["type"])
+    assert found([named]).services == ("resourcemanager",)
 
 
 def test_the_publisher_is_the_envelope_account_then_the_recipient_then_for_raw_creates_the_caller() -> None:

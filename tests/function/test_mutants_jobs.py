@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from emr_bootstrap.catalog import CATALOG_PATH, parse_catalog
+from emr_bootstrap.event_sweeps import DEFAULT_WINDOW_MINUTES
 from emr_bootstrap.jobs import (
-    EVENT_SWEEP_MINUTES,
     BootstrapJob,
     FailedJob,
     IgnoredJob,
@@ -186,10 +186,10 @@ def test_believed_events_become_one_create_first_job_and_each_is_logged(emr_logs
     [
         (account(services=()), OWN, "not-resource-manager", "the event names no service, not Resource Manager"),
         (
-            account(services=("resourcemanager", "ecs", "actiontrail")),
+            account(services=("resourcemanager", "ecs", "oss")),
             OWN,
             "not-resource-manager",
-            "the event names actiontrail, ecs, not Resource Manager",
+            "the event names ecs, oss, not Resource Manager",
         ),
         (
             account(),
@@ -216,7 +216,7 @@ def test_an_event_that_is_not_believed_is_ignored_with_its_reason_logged(
     event: NewAccount, own: str | None, code: str, reason: str, emr_logs: list[logging.LogRecord]
 ) -> None:
     job = job_for(events(event), request_id="r-3", own_account_id=own)
-    assert job == IgnoredJob(f"CreateResourceAccount: {reason}")
+    assert job == IgnoredJob(f"CreateResourceAccount: {reason}", code)
     (record,) = [r for r in emr_logs if r.getMessage() == "event ignored"]
     logged: Any = record
     assert (logged.requestId, logged.eventId, logged.eventName, logged.outcome, logged.reason) == (
@@ -238,13 +238,15 @@ def test_ignored_events_of_a_batch_are_listed_by_name_or_id_and_an_empty_deliver
     nameless = IgnoredEvent("e-7", "", "unrelated-event", "not a new-account call")
     named = IgnoredEvent("e-8", "CreateCloudAccount", "failed-call", "the call failed")
     job = job_for(events(ignored=(nameless, named)), request_id="r", own_account_id=OWN)
-    assert job == IgnoredJob("e-7: not a new-account call; CreateCloudAccount: the call failed")
+    assert job == IgnoredJob(
+        "e-7: not a new-account call; CreateCloudAccount: the call failed", "unrelated-event, failed-call"
+    )
     assert job_for(events(), request_id="r", own_account_id=OWN) == IgnoredJob("the delivery carried no event")
 
 
-def test_a_believed_event_without_an_account_id_sweeps_the_last_hour() -> None:
+def test_a_believed_event_without_an_account_id_or_time_sweeps_the_last_hour() -> None:
     job = job_for(events(ignored=(unnamed(),)), request_id="r", own_account_id=OWN)
-    assert EVENT_SWEEP_MINUTES == 60
+    assert DEFAULT_WINDOW_MINUTES == 60
     assert job == SweepJob(parse_sweep_request({"action": "sweep", "changedWithinMinutes": 60}), "event")
 
 
