@@ -198,8 +198,8 @@ def test_roles_are_fc_role_arns_in_the_placeholder_management_account() -> None:
 def test_http_trigger_requires_signature_auth_and_serves_the_api_methods_only() -> None:
     (trigger,) = triggers("http")
     assert trigger["triggerConfig"]["authType"] == "function"
-    # GET reads (catalog, health, the OpenAPI document); writes happen only on POST.
-    assert trigger["triggerConfig"]["methods"] == ["GET", "POST"]
+    # GET (and HEAD) read (catalog, health, the OpenAPI document); writes happen only on POST.
+    assert trigger["triggerConfig"]["methods"] == ["GET", "HEAD", "POST"]
 
 
 def test_http_function_has_only_the_http_trigger_and_event_function_only_eventbridge() -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emr_bootstrap import codes
+from emr_bootstrap.rule_hints import rule_hint
 
 
 class BootstrapError(Exception):
@@ -37,7 +38,8 @@ class BootstrapError(Exception):
 
 
 class InvalidRequest(BootstrapError):
-    """The request (or the event carrying it) is malformed; nothing was called."""
+    """The request (or the event carrying it) is malformed; nothing was called. ``field`` says where (``$`` the
+    whole document, ``accountIds[3]`` a part), ``rule`` (kebab-case) which rule it broke; the hint is the rule's."""
 
     code = codes.INVALID_REQUEST
 
@@ -45,6 +47,10 @@ class InvalidRequest(BootstrapError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.rule = rule
+
+    @property
+    def hint(self) -> str | None:
+        return self._hint if self._hint is not None else rule_hint(self.rule)
 
 
 class ConfigurationError(BootstrapError):

@@ -81,7 +81,7 @@ def _http_body(body: Any, is_base64: bool) -> tuple[dict[str, Any], int]:
     try:
         payload = safe_json.loads(text)
     except safe_json.JsonRejected as exc:
-        raise MalformedHttpEvent(f"request body is refused: {exc.message}", field="body", rule=exc.rule) from exc
+        raise MalformedHttpEvent(f"request body is refused: {exc.message}", rule=exc.rule) from exc
     except json.JSONDecodeError as exc:
         raise MalformedHttpEvent(
             f"request body is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "

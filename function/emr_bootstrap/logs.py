@@ -11,7 +11,7 @@ import logging
 import os
 import re
 import sys
-from typing import IO
+from typing import IO, Any
 
 LOGGER_NAME = "emr_bootstrap"
 LEVEL_VAR = "EMR_BOOTSTRAP_LOG_LEVEL"
@@ -45,11 +45,16 @@ def redact(value: object) -> object:
 
 
 class RedactingFilter(logging.Filter):
-    """Redacts secrets in the message and in every ``extra`` field before any formatter sees them."""
+    """Redacts secrets in the message, in every ``extra`` field, and in a traceback or stack some other formatter
+    already rendered onto the record, before any formatter of ours sees them."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact_text(record.getMessage())
         record.args = None
+        if record.exc_text:
+            record.exc_text = redact_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact_text(record.stack_info)
         for key in list(record.__dict__):
             if key in _STANDARD_ATTRS:
                 continue
@@ -76,8 +81,20 @@ def configure_logging(level: str | None = None, stream: IO[str] | None = None) -
     handler = logging.StreamHandler(stream if stream is not None else sys.stdout)
     handler._emr_bootstrap = True  # type: ignore[attr-defined]
     handler.addFilter(RedactingFilter())
+
+    class RedactingJsonFormatter(JsonFormatter):
+        """Tracebacks (``log.exception``, ``exc_info=``) and stacks (``stack_info=True``) are rendered here, after
+        the filter ran, and an exception's text is anyone's (an SDK's message, a URL with its signature): redact
+        them too."""
+
+        def formatException(self, ei: Any) -> Any:
+            return redact(super().formatException(ei))
+
+        def formatStack(self, stack_info: str) -> Any:
+            return redact(super().formatStack(stack_info))
+
     handler.setFormatter(
-        JsonFormatter(
+        RedactingJsonFormatter(
             "{levelname}{name}{message}",
             style="{",
             rename_fields={"levelname": "level", "name": "logger"},

@@ -16,10 +16,13 @@ if TYPE_CHECKING:
 # ---------------------------------------------------------------------------------------------------- errors
 class InvalidEvent(InvalidRequest):
     """The event cannot be used. ``reason`` is a sentence for the caller saying what was expected; the result
-    reports it as field ``event`` with the subclass's name as the rule."""
+    reports it as field ``$`` (the whole event) with the subclass's name in kebab-case as the rule
+    (``MalformedHttpEvent`` -> ``malformed-http-event``), like every other rule."""
 
-    def __init__(self, reason: str, *, field: str = "event", rule: str | None = None) -> None:
-        super().__init__(field, rule or type(self).__name__, reason)
+    def __init__(self, reason: str, *, field: str = "$", rule: str | None = None) -> None:
+        name = type(self).__name__
+        kebab = "".join(f"-{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))
+        super().__init__(field, rule or kebab, reason)
         self.reason = reason
 
 

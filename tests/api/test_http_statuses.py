@@ -86,9 +86,9 @@ def test_an_invalid_account_id_answers_400_naming_the_field_and_the_rule(
 @pytest.mark.parametrize(
     ("body", "rule"),
     [
-        (b"accountIds=1000000000000002", "MalformedHttpEvent"),
+        (b"accountIds=1000000000000002", "malformed-http-event"),
         (b'{"accountIds": ["1000000000000002"], "dryRun": true, "dryRun": false}', "duplicate-key"),
-        ("{}".encode("utf-16"), "MalformedHttpEvent"),  # not UTF-8: the server passes it base64-encoded
+        ("{}".encode("utf-16"), "malformed-http-event"),  # not UTF-8: the server passes it base64-encoded
         (b'{"accountIds": ["1000000000000002"], "dryrun": true}', "unknown-field"),
     ],
 )
@@ -135,8 +135,8 @@ def test_accounts_outside_the_directory_answer_404_without_any_assume_role(
     [
         ("GET", "/v1/bootstrap", "POST"),
         ("PUT", "/v1/plan", "POST"),
-        ("DELETE", "/v1/catalog", "GET"),
-        ("POST", "/v1/health", "GET"),
+        ("DELETE", "/v1/catalog", "GET, HEAD"),
+        ("POST", "/v1/health", "GET, HEAD"),
     ],
 )
 def test_a_method_the_route_does_not_serve_answers_405_with_allow(
@@ -165,7 +165,7 @@ def test_a_post_not_sent_as_json_answers_415(server: FunctionHTTPServer, content
     reply = call(server, "POST", "/v1/plan", b'{"accountIds": ["1000000000000002"]}', content_type=content_type)
 
     assert reply.status == 415
-    assert (reply.error["field"], reply.error["rule"]) == ("Content-Type", "media-type")
+    assert (reply.error["field"], reply.error["rule"]) == ("header.Content-Type", "media-type")
 
 
 def test_json_with_a_utf8_charset_is_accepted(server: FunctionHTTPServer) -> None:

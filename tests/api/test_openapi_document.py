@@ -29,10 +29,20 @@ def test_the_document_is_valid_openapi_3_1() -> None:
     assert DOCUMENT["openapi"] == "3.1.0"
 
 
-def test_the_document_and_the_route_table_name_the_same_operations() -> None:
+def test_the_document_and_the_route_table_name_the_same_operations_with_head_on_every_get_route() -> None:
     documented = {(method.upper(), path) for path, item in DOCUMENT["paths"].items() for method in item}
 
-    assert documented == {(route.method, route.path) for route in ROUTES}
+    heads = {("HEAD", route.path) for route in ROUTES if route.method == "GET"}
+    assert documented == {(route.method, route.path) for route in ROUTES} | heads
+
+
+def test_post_routes_document_the_dry_run_query_parameter_and_get_routes_none() -> None:
+    parameter = DOCUMENT["components"]["parameters"]["DryRun"]
+    for path, item in DOCUMENT["paths"].items():
+        for method, operation in item.items():
+            refs = [p["$ref"] for p in operation.get("parameters", [])]
+            assert refs == (["#/components/parameters/DryRun"] if method == "post" else []), (method, path)
+    assert (parameter["name"], parameter["in"], parameter["schema"]["enum"]) == ("dryRun", "query", ["true", "false"])
 
 
 def test_every_post_route_documents_every_status_it_can_answer() -> None:

@@ -182,7 +182,7 @@ def test_invalid_events_are_rejected_before_any_cloud_call(emu: Emulator, fc: Lo
         ("invalid-account-id.json", "accountIds[0]"),
         ("invalid-unknown-field.json", "dryrun"),
         ("invalid-unknown-role.json", "roles[1]"),
-        ("invalid-not-json.txt", "event"),
+        ("invalid-not-json.txt", "$"),
     ]:
         mark = len(emu.calls)
         result = fc.invoke((EVENTS / name).read_bytes())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import subprocess
 import sys
 
@@ -187,16 +188,17 @@ def _without(name: str, *path: str) -> bytes:
         ),
     ],
 )
-def test_every_failure_is_an_invalid_event_and_an_invalid_request_naming_the_event(raw: bytes, cls: type) -> None:
+def test_every_failure_is_an_invalid_event_naming_the_whole_event_and_a_kebab_case_rule(raw: bytes, cls: type) -> None:
     with pytest.raises(InvalidRequest) as caught:
         parse_trigger(raw)
 
     error = caught.value
     assert type(error) is cls
     assert isinstance(error, InvalidEvent)
-    assert (error.field, error.rule) == ("event", cls.__name__)
-    assert error.reason
-    assert error.message == f"event: {error.reason}"
+    kebab = re.sub(r"(?<!^)(?=[A-Z])", "-", cls.__name__).lower()  # MalformedHttpEvent -> malformed-http-event
+    assert (error.field, error.rule) == ("$", kebab)
+    assert error.reason and error.hint
+    assert error.message == f"$: {error.reason}"
 
 
 def test_importing_events_loads_only_the_standard_library() -> None:

@@ -63,6 +63,55 @@ def test_secrets_tokens_and_signatures_are_redacted_everywhere(captured: io.Stri
     assert REDACTED in str(record["message"])
 
 
+SECRETS = ("s3cr3t-value", "tok-value", "sig-value")
+
+
+def _leaky_failure() -> None:
+    """An SDK-like failure whose text carries every kind of secret, chained under another."""
+    try:
+        raise ValueError("request https://ram.example/?Signature=sig-value&SecurityToken=tok-value failed")
+    except ValueError as cause:
+        raise RuntimeError(
+            "assume failed: {'AccessKeySecret': 's3cr3t-value', 'SecurityToken': 'tok-value'} Signature=sig-value"
+        ) from cause
+
+
+def test_a_traceback_logged_with_log_exception_shows_no_secret(captured: io.StringIO) -> None:
+    try:
+        _leaky_failure()
+    except RuntimeError:
+        get_logger("test").exception("unexpected error", extra={"requestId": "r"})
+
+    text = captured.getvalue()
+    (record,) = lines(captured)
+    assert "Traceback" in str(record["exc_info"]) and "RuntimeError" in str(record["exc_info"])
+    assert "ValueError" in str(record["exc_info"])  # the chained cause is there too, redacted as well
+    assert REDACTED in str(record["exc_info"])
+    for secret in SECRETS:
+        assert secret not in text
+
+
+def test_exc_info_and_a_stack_logged_at_any_level_show_no_secret(captured: io.StringIO) -> None:
+    error = RuntimeError("AccessKeySecret=s3cr3t-value")
+    # The stack shows this source line, comment included: Signature=sig-value SecurityToken=tok-value
+    get_logger("test").warning("failed", exc_info=error, stack_info=True)  # Signature=sig-value SecurityToken=tok-value
+
+    text = captured.getvalue()
+    (record,) = lines(captured)
+    assert "RuntimeError" in str(record["exc_info"]) and "test_logs.py" in str(record["stack_info"])
+    for secret in SECRETS:
+        assert secret not in text
+
+
+def test_a_traceback_another_handler_already_rendered_is_redacted_too(captured: io.StringIO) -> None:
+    record = logging.LogRecord("emr_bootstrap.test", logging.ERROR, __file__, 1, "failed", None, None)
+    record.exc_text = "Traceback ...\nRuntimeError: SecurityToken=tok-value"  # cached by an earlier formatter
+
+    logging.getLogger("emr_bootstrap").handle(record)
+
+    assert "tok-value" not in captured.getvalue() and REDACTED in captured.getvalue()
+
+
 def test_level_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EMR_BOOTSTRAP_LOG_LEVEL", "warning")
     configure_logging(stream=io.StringIO())

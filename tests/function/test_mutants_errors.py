@@ -8,6 +8,7 @@ from emr_bootstrap import codes
 from emr_bootstrap.cloud import AccountInfo
 from emr_bootstrap.errors import CloudError, ErrorInfo, InvalidRequest, SettingsError, render_error
 from emr_bootstrap.result import Result
+from emr_bootstrap.rule_hints import RULE_HINTS
 from emr_bootstrap.scope import Scope
 from emr_bootstrap.timing import Deadline, ReconcileSettings
 from emr_bootstrap.versions import parse_emr_version
@@ -36,6 +37,7 @@ def test_an_invalid_request_keeps_its_field_and_rule() -> None:
         "message": "roles[0]: nope",
         "field": "roles[0]",
         "rule": "catalog-role",
+        "hint": RULE_HINTS["catalog-role"],
     }
 
 

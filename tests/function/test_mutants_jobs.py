@@ -155,7 +155,7 @@ def test_an_unusable_event_is_an_invalid_job_and_a_bug_a_failed_job_naming_only_
     monkeypatch: pytest.MonkeyPatch, emr_logs: list[logging.LogRecord]
 ) -> None:
     invalid = from_event(b"\xff", request_id="r")
-    assert isinstance(invalid, InvalidJob) and invalid.error.field == "event"
+    assert isinstance(invalid, InvalidJob) and invalid.error.field == "$"
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise KeyError("secret-input")

@@ -15,6 +15,7 @@ from emr_bootstrap.result import (
     ignored,
     invalid,
 )
+from emr_bootstrap.rule_hints import RULE_HINTS
 
 A, B, C, D = (str(7000000000000000 + n) for n in range(4))
 NOT_READY = ErrorInfo("AccountNotReady", "not active yet", "wait")
@@ -109,6 +110,7 @@ def test_ignored_and_invalid_results_say_why_and_are_not_dry_runs_by_default() -
         "message": "accountIds: is required",
         "field": "accountIds",
         "rule": "required",
+        "hint": RULE_HINTS["required"],
     }
     given = ErrorInfo("InvalidRequest", "as given")
     assert invalid(given, "r-4", dry_run=True).error is given and invalid(given, "r-4", dry_run=True).dry_run

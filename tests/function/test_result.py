@@ -17,6 +17,7 @@ from emr_bootstrap.result import (
     invalid,
     overall_status,
 )
+from emr_bootstrap.rule_hints import RULE_HINTS
 
 
 def account(status: str) -> AccountResult:
@@ -87,6 +88,7 @@ def test_ignored_and_invalid_constructors_for_the_handler() -> None:
         "message": "accountIds[0]: bad",
         "field": "accountIds[0]",
         "rule": "account-id",
+        "hint": RULE_HINTS["account-id"],
     }
 
 

@@ -2,7 +2,8 @@
 :meth:`~emr_bootstrap.app.Application.run`, exactly as the FC handlers do; none touches the core or the SDK.
 
 To add a route: write a handler ``(Call) -> reply`` here, add one
-:class:`Route` to :data:`ROUTES`, and describe it in ``openapi.json`` (a test checks that the two agree).
+:class:`Route` to :data:`ROUTES`, and describe it in ``openapi.json`` (a test checks that the two agree). A GET
+route serves HEAD too (the router answers it); a POST route takes the ``dryRun`` query parameter.
 Stdlib only.
 """
 
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from emr_bootstrap.api.statuses import document_reply, result_reply
 from emr_bootstrap.errors import InvalidRequest
-from emr_bootstrap.jobs import BootstrapJob, InvalidJob, job_for
+from emr_bootstrap.jobs import BootstrapJob, InvalidJob, SweepJob, job_for
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -38,6 +39,8 @@ class Call:
     http: HttpInvocation
     invocation: Invocation
     app: Application
+    # ?dryRun=true: the run is a dry run whatever the body says (the query can only narrow).
+    dry_run: bool = False
 
     @property
     def request_id(self) -> str:
@@ -59,7 +62,18 @@ def _request_job(call: Call) -> Job:
         return InvalidJob(
             InvalidRequest("action", "unknown-field", "not a field of this route; sweeps: POST /v1/sweep")
         )
-    return job_for(call.http, request_id=call.request_id, own_account_id=call.invocation.own_account_id)
+    job = job_for(call.http, request_id=call.request_id, own_account_id=call.invocation.own_account_id)
+    return dry(job) if call.dry_run else job
+
+
+def dry(job: Job) -> Job:
+    """The same job as a dry run: nothing it does, or any continuation or batch it starts, writes."""
+    if isinstance(job, BootstrapJob):
+        return dataclasses.replace(job, request=dataclasses.replace(job.request, dry_run=True))
+    if isinstance(job, SweepJob):
+        template = dataclasses.replace(job.request.template, dry_run=True)
+        return dataclasses.replace(job, request=dataclasses.replace(job.request, template=template))
+    return job
 
 
 def bootstrap(call: Call) -> dict[str, Any]:
@@ -75,15 +89,13 @@ def sweep(call: Call) -> dict[str, Any]:
     else:
         http = dataclasses.replace(call.http, body_payload={**body, "action": "sweep"})
         job = job_for(http, request_id=call.request_id, own_account_id=call.invocation.own_account_id)
+        job = dry(job) if call.dry_run else job
     return result_reply(call.app.run(job, call.invocation))
 
 
 def plan(call: Call) -> dict[str, Any]:
     """The same request, validated the same way, run as a dry run whatever ``dryRun`` says: nothing is written."""
-    job = _request_job(call)
-    if isinstance(job, BootstrapJob):
-        job = dataclasses.replace(job, request=dataclasses.replace(job.request, dry_run=True))
-    return result_reply(call.app.run(job, call.invocation))
+    return result_reply(call.app.run(dry(_request_job(call)), call.invocation))
 
 
 def catalog(call: Call) -> dict[str, Any]:
@@ -122,5 +134,4 @@ ROUTES: Final[tuple[Route, ...]] = (
     Route("GET", "/v1/openapi.json", openapi),
     # The first release took the request on any path; "/" stays, deprecated, for the callers of that release.
     Route("POST", "/", bootstrap, takes_body=True),
-    # The sweep of a whole directory adds here: Route("POST", "/v1/sweep", sweep, takes_body=True).
 )

@@ -6,12 +6,13 @@ refusal (4xx) is a result of status ``invalid`` whose ``error`` names what was w
 ===== =====================================================================================================
 200   every account succeeded or was skipped on purpose (not ready, out of scope, the management account)
 207   some accounts succeeded or were skipped on purpose, others did not: the body has each account's details
-400   the request is invalid (``error.field`` and ``error.rule`` say why)
-403   the caller's account is not in ``EMR_BOOTSTRAP_HTTP_ALLOWED_CALLERS``
+400   the request is invalid (``error.field`` and ``error.rule`` say why, ``error.hint`` what to do), or the event is
+      not an FC3 HTTP trigger event (rule ``not-http-event``)
+403   the caller's account is not in ``EMR_BOOTSTRAP_HTTP_ALLOWED_CALLERS`` (or the event names none)
 404   an unknown route, or every account is ``AccountNotInDirectory``
-405   a method the route does not serve (``Allow`` lists those it does)
+405   a method the route does not serve (``Allow`` lists those it does; GET routes serve HEAD too)
 413   the body is over 64 KiB (rule ``max-size``)
-415   a POST body that is not ``application/json``
+415   a POST body that is not ``application/json`` (field ``header.Content-Type``)
 500   the function cannot run: its configuration, credentials or a bug (no account was attempted)
 502   no account succeeded and the cloud said why (NoPermission, 5xx, unreachable, ...)
 503   no account succeeded and each was throttled or not reached before the deadline; ``Retry-After`` is set
@@ -23,6 +24,7 @@ Stdlib only.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from emr_bootstrap import codes
@@ -30,6 +32,7 @@ from emr_bootstrap.errors import ErrorInfo
 from emr_bootstrap.http_event import http_reply
 from emr_bootstrap.request import MAX_PAYLOAD_BYTES
 from emr_bootstrap.result import Result, invalid
+from emr_bootstrap.rule_hints import rule_hint
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -45,7 +48,7 @@ ROUTE_NOT_FOUND: Final = "RouteNotFound"
 METHOD_NOT_ALLOWED: Final = "MethodNotAllowed"
 CALLER_NOT_ALLOWED: Final = "CallerNotAllowed"
 # Rules of an invalid request that mean "too large" (413): the core's payload limit and the event size limit.
-TOO_LARGE_RULES: Final = frozenset({"max-size", "EventTooLarge"})
+TOO_LARGE_RULES: Final = frozenset({"max-size", "event-too-large"})
 
 Kind = Literal["ok", "unknown", "busy", "failed"]
 
@@ -97,6 +100,9 @@ def with_request_id(reply: dict[str, Any], request_id: str) -> dict[str, Any]:
 
 
 def result_reply(result: Result) -> dict[str, Any]:
+    if result.status == "invalid" and result.error is not None and not result.error.hint:
+        # Every refusal says what to do: an error built without a hint gets its rule's.
+        result = replace(result, error=replace(result.error, hint=rule_hint(result.error.rule)))
     status, headers = status_of(result)
     return with_request_id(http_reply(status, result.to_dict(), headers), result.request_id)
 
@@ -119,52 +125,42 @@ def server_failure(error: ErrorInfo, request_id: str) -> dict[str, Any]:
 def route_not_found(path: str, known: list[str], request_id: str) -> dict[str, Any]:
     shown = path if len(path) <= 80 else path[:77] + "..."
     message = f"no route {shown}; the routes are {', '.join(known)}"
-    hint = 'POST a request such as {"accountIds": ["<account id>"]} to /v1/bootstrap, or GET /v1/openapi.json'
-    return refusal(404, ErrorInfo(ROUTE_NOT_FOUND, message, hint, field="path", rule="route"), request_id)
+    return refusal(404, _refused(ROUTE_NOT_FOUND, message, "path", "route"), request_id)
 
 
 def method_not_allowed(method: str, path: str, allowed: list[str], request_id: str) -> dict[str, Any]:
-    error = ErrorInfo(
-        METHOD_NOT_ALLOWED,
-        f"{method[:16]} is not served on {path}; use {' or '.join(allowed)}",
-        "Writes happen only on POST; GET routes only read.",
-        field="method",
-        rule="allowed-methods",
-    )
+    message = f"{method[:16]} is not served on {path}; use {' or '.join(allowed)}"
+    error = _refused(METHOD_NOT_ALLOWED, message, "method", "allowed-methods")
     return refusal(405, error, request_id, {"Allow": ", ".join(allowed)})
 
 
 def caller_not_allowed(caller: str, request_id: str) -> dict[str, Any]:
-    shown = caller[:20] or "(unknown)"
-    error = ErrorInfo(
-        CALLER_NOT_ALLOWED,
-        f"the caller's account {shown} may not use this API",
-        "The deployment allows only the accounts in EMR_BOOTSTRAP_HTTP_ALLOWED_CALLERS; sign the request with a "
-        "key of one of them.",
-        field="requestContext.accountId",
-        rule="allowed-callers",
-    )
+    message = f"the caller's account {caller[:20] or '(unknown)'} may not use this API"
+    error = _refused(CALLER_NOT_ALLOWED, message, "requestContext.accountId", "allowed-callers")
     return refusal(403, error, request_id)
+
+
+def not_http_event(request_id: str) -> dict[str, Any]:
+    """The HTTP function was invoked with something other than an FC3 HTTP trigger event (a bare request, a
+    CloudEvent, a timer event): it serves only HTTP, so nothing runs."""
+    message = (
+        "$: the HTTP function serves only FC3 HTTP trigger events (version v1 with requestContext.http.method); "
+        "this event is not one"
+    )
+    return refusal(400, _refused(codes.INVALID_REQUEST, message, "$", "not-http-event"), request_id)
 
 
 def unsupported_media_type(content_type: str, request_id: str) -> dict[str, Any]:
     shown = (content_type[:60] or "(none)").replace("\n", " ")
-    error = ErrorInfo(
-        codes.INVALID_REQUEST,
-        f"Content-Type: must be application/json, got {shown}",
-        "Send the request as JSON, e.g. curl -H 'Content-Type: application/json' -d '{\"accountIds\": [...]}'.",
-        field="Content-Type",
-        rule="media-type",
-    )
-    return refusal(415, error, request_id)
+    message = f"header.Content-Type: must be application/json, got {shown}"
+    return refusal(415, _refused(codes.INVALID_REQUEST, message, "header.Content-Type", "media-type"), request_id)
 
 
 def too_large(size: int, request_id: str) -> dict[str, Any]:
-    error = ErrorInfo(
-        codes.INVALID_REQUEST,
-        f"$: the request must be at most {MAX_PAYLOAD_BYTES} bytes, got {size}",
-        "Split the accounts into several requests (at most 1000 accounts each).",
-        field="$",
-        rule="max-size",
-    )
-    return refusal(413, error, request_id)
+    message = f"$: the request must be at most {MAX_PAYLOAD_BYTES} bytes, got {size}"
+    return refusal(413, _refused(codes.INVALID_REQUEST, message, "$", "max-size"), request_id)
+
+
+def _refused(code: str, message: str, field: str, rule: str) -> ErrorInfo:
+    """A refusal of the HTTP request: where (``field``), which rule, and the rule's hint (README "Errors")."""
+    return ErrorInfo(code, message, rule_hint(rule), field=field, rule=rule)
