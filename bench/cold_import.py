@@ -15,8 +15,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.sweep import merge_into_results
-
 FUNCTION_DIR = Path(__file__).resolve().parent.parent / "function"
 
 # What FC loads: `index` at start; the SDK on the first event (or in the `initialize` hook).
@@ -74,7 +72,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     figures = measure(args.samples)
     start = cold_start(figures)
-    merge_into_results({"cold_start": start})
     print(json.dumps({**figures, "cold_start": start}, indent=2))
     return 0
 

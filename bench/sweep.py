@@ -6,7 +6,7 @@ fixed latency per call, next to a naive sequential sweep of the same directory i
 Steps: build the directory in an emulator state file; serve it with ``emr-bootstrap-emulator --state --quotas
 --latency-ms``; run the function's sweep in a child process (``bench.sweep_run``: its own peak RSS and CPU), once on
 fresh accounts and once when they are done; then the naive baseline (one call at a time) on the done directory.
-Prints one JSON object and merges it into ``bench/results.json``.
+Prints one JSON object (``make bench`` collects it; ``make bench RECORD=1`` records it in ``bench/results.json``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from typing import Any
 from emulator.local_fc import LocalFunctionCompute
 from emulator.testing import Emulator
 
-RESULTS = Path(__file__).with_name("results.json")
 ASSUME_ROLE_QUOTA_PER_S = 100.0
 
 
@@ -103,13 +102,6 @@ def _cpuinfo() -> list[str]:
         return []
 
 
-def merge_into_results(figures: dict[str, Any]) -> None:
-    current = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    for key, value in figures.items():
-        current[key] = {**current.get(key, {}), **value} if isinstance(value, dict) else value
-    RESULTS.write_text(json.dumps(current, indent=2) + "\n")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=1000)
@@ -117,7 +109,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-baseline", action="store_true", help="leave out the naive sequential sweep")
     args = parser.parse_args(argv)
     figures = measure(args.accounts, args.latency_ms, baseline=not args.skip_baseline)
-    merge_into_results(figures)
     print(json.dumps(figures, indent=2))
     return 0
 
