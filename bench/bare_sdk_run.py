@@ -50,18 +50,19 @@ def call(fn: Callable[[], T]) -> T:
 
 
 def one_account(sts: StsClient, endpoint: str, account_id: str) -> None:
-    resources = [f"acs:ram:*:{account_id}:role/{name.lower()}" for name in sorted(ROLES)]
-    policy = json.dumps(
-        {
-            "Version": "1",
-            "Statement": [
-                {"Effect": "Allow", "Action": ["ram:GetRole", "ram:ListPoliciesForRole"], "Resource": resources}
-            ],
-        }
-    )
+    # The session policy the function's sweep sends (write mode; emr_bootstrap.sdk.member_session_policy), so that
+    # both sides sign and send the same bytes.
+    actions = ["ram:GetRole", "ram:ListPoliciesForRole", "ram:CreateRole", "ram:AttachPolicyToRole"]
+    resources = [f"acs:ram:*:{account_id}:role/{name}" for name in sorted(n.lower() for n in ROLES)]
+    policies = [f"acs:ram:*:system:policy/{name}" for name in sorted(policy for _, policy in ROLES.values())]
+    statements = [
+        {"Effect": "Allow", "Action": actions, "Resource": resources},
+        {"Effect": "Allow", "Action": "ram:AttachPolicyToRole", "Resource": policies},
+    ]
+    policy = json.dumps({"Version": "1", "Statement": statements}, separators=(",", ":"))
     request = sts_models.AssumeRoleRequest(
         role_arn=f"acs:ram::{account_id}:role/ResourceDirectoryAccountAccessRole",
-        role_session_name="bare-sdk",
+        role_session_name="emr-bootstrap.00000000-0000-0000-0000-000000000000",
         duration_seconds=3600,
         policy=policy,
     )
