@@ -26,6 +26,7 @@ from alibabacloud_sts20150401 import models as sts_models
 from alibabacloud_sts20150401.client import Client as StsClient
 from alibabacloud_tea_openapi.exceptions import ClientException
 
+from bench import threadcount
 from bench.naive_sweep import ROLES, config
 
 if TYPE_CHECKING:
@@ -82,6 +83,8 @@ def main() -> int:
         os.environ["ALIBABA_CLOUD_SECURITY_TOKEN"],
     )
     own = os.environ["FC_ACCOUNT_ID"]
+    threadcount.install()
+    usage_before = resource.getrusage(resource.RUSAGE_SELF)
     cpu_before, start = time.process_time(), time.perf_counter()
     rm = ResourceManagerClient(config(endpoint, *creds))
     sts = StsClient(config(endpoint, *creds))
@@ -101,6 +104,8 @@ def main() -> int:
         "accounts": len(members),
         "wall_s": round(time.perf_counter() - start, 2),
         "cpu_s": round(time.process_time() - cpu_before, 3),
+        "cpu_sys_s": round(resource.getrusage(resource.RUSAGE_SELF).ru_stime - usage_before.ru_stime, 3),
+        "threads_started": threadcount.started(),
         "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
     print(json.dumps(figures))

@@ -61,6 +61,11 @@ class Instance:
             text=True,
         )
 
+    def wait_ready(self) -> None:
+        assert self.process.stdout is not None
+        if not json.loads(self.process.stdout.readline()).get("ready"):
+            raise RuntimeError("a local FC instance did not start")
+
     def invoke(self, body: bytes) -> dict[str, Any]:
         assert self.process.stdin is not None and self.process.stdout is not None
         self.process.stdin.write(base64.b64encode(body).decode() + "\n")
@@ -93,10 +98,11 @@ def run_sweep(emu: Emulator, env: dict[str, str], instances: int) -> dict[str, A
             pending.task_done()
         pending.task_done()
 
+    for instance in pool:
+        instance.wait_ready()  # imported and initialized before the clock starts: warm FC instances
     threads = [threading.Thread(target=serve, args=(instance,), daemon=True) for instance in pool]
     for thread in threads:
         thread.start()
-    time.sleep(1.0)  # let the instances import and initialize before the clock starts, as warm FC instances
     cpu_before, start = time.process_time(), time.perf_counter()
     pending.put(json.dumps({"action": "sweep"}).encode())
     while True:

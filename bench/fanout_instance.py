@@ -1,8 +1,9 @@
 """One local FC instance for ``bench.fanout``: a process of its own that runs the function's handler on each
 invocation it is handed (one at a time, as an FC instance with concurrency 1), with the function's environment.
 
-Reads one base64 event per stdin line; writes one JSON line per invocation (status, calls, AssumeRoles, throttles,
-accounts that failed, wall, CPU); at EOF one last line with the instance's CPU (after the initializer) and peak RSS.
+Says it is ready after the initializer; then reads one base64 event per stdin line and writes one JSON line per
+invocation (status, calls, AssumeRoles, throttles, accounts that failed, wall, CPU); at EOF one last line with the
+instance's CPU (after the initializer) and peak RSS.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def main() -> int:
         )
 
     index.initialize(context())
+    print(json.dumps({"ready": True}), flush=True)  # warm: the host starts its clock once every instance is
     cpu_start = time.process_time()
     for line in sys.stdin:
         cpu, start = time.process_time(), time.perf_counter()

@@ -4,23 +4,31 @@ one per thread as it begins), merged, then split into ours (``function/``), the 
 
     python -m bench.profile_sweep [--accounts 1000] [--latency-ms 20] [--top 25]
 
-Runs the function's sweep twice (fresh, then done) against the emulator in its own process (quotas, L per call) and
-profiles the fresh one. Prints the top entries by self time and by cumulative time, and each share of the self time.
-The profiler itself slows every call, so read the shares, not the absolute times.
+Profiles the function's sweep of fresh accounts (``--done``: of accounts already done, after a first sweep;
+``--done --bare``: the same calls through the bare SDK, ``bench.bare_sdk_run``), against the emulator in its own
+process (quotas, L per call). Prints the top entries by self time and by cumulative time, and each share of the
+self time. The profiler itself slows every call, so read the shares, not the absolute times.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from bench.sweep import build_directory, serve
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -33,11 +41,32 @@ def owner(filename: str) -> str:
     return "stdlib"
 
 
-def profiled_sweep(env: dict[str, str]) -> pstats.Stats:
-    import os
-    import uuid
-    from types import SimpleNamespace
+def profile_threads(work: Callable[[], object]) -> pstats.Stats:
+    """Run ``work`` with a CPU-timed cProfile in this thread and in every thread started meanwhile; merged."""
+    profilers: list[cProfile.Profile] = []
 
+    def start_in_thread(*_: object) -> None:
+        sys.setprofile(None)
+        profiler = cProfile.Profile(time.thread_time)  # CPU of this thread, not wall
+        profilers.append(profiler)
+        profiler.enable()
+
+    main = cProfile.Profile(time.thread_time)
+    threading.setprofile(start_in_thread)
+    main.enable()
+    try:
+        work()
+    finally:
+        main.disable()
+        threading.setprofile(None)
+    stats = pstats.Stats(main)
+    for profiler in profilers:
+        profiler.disable()
+        stats.add(profiler)
+    return stats
+
+
+def profiled_sweep(env: dict[str, str]) -> pstats.Stats:
     os.environ.update(env)
     sys.path.insert(0, str(REPO / "function"))
     import index
@@ -50,25 +79,16 @@ def profiled_sweep(env: dict[str, str]) -> pstats.Stats:
         function=SimpleNamespace(name="emr-bootstrap-event", timeout=600),
     )
     index.initialize(context)
-    profilers: list[cProfile.Profile] = []
+    return profile_threads(lambda: index.handler(b'{"action": "sweep"}', context))
 
-    def start_in_thread(*_: object) -> None:
-        sys.setprofile(None)
-        profiler = cProfile.Profile(time.thread_time)  # CPU of this thread, not wall
-        profilers.append(profiler)
-        profiler.enable()
 
-    main = cProfile.Profile(time.thread_time)
-    threading.setprofile(start_in_thread)
-    main.enable()
-    index.handler(b'{"action": "sweep"}', context)
-    main.disable()
-    threading.setprofile(None)
-    stats = pstats.Stats(main)
-    for profiler in profilers:
-        profiler.disable()
-        stats.add(profiler)
-    return stats
+def profiled_bare(env: dict[str, str], endpoint: str) -> pstats.Stats:
+    """The same calls through the bare SDK (``bench.bare_sdk_run``), profiled the same way."""
+    from bench import bare_sdk_run
+
+    os.environ.update(env)
+    sys.argv = ["bench.bare_sdk_run", endpoint]
+    return profile_threads(bare_sdk_run.main)
 
 
 def report(stats: pstats.Stats, top: int) -> str:
@@ -77,7 +97,8 @@ def report(stats: pstats.Stats, top: int) -> str:
     shares: dict[str, float] = {}
     for (filename, _, _), (_, _, tt, _, _) in entries.items():
         shares[owner(filename)] = shares.get(owner(filename), 0.0) + tt
-    lines = ["self time by owner: " + ", ".join(f"{k} {v / total:.0%}" for k, v in sorted(shares.items()))]
+    lines = [f"profiled CPU: {total:.2f} s in {len({f for (f, _, _) in entries})} files"]
+    lines += ["self time by owner: " + ", ".join(f"{k} {v / total:.0%}" for k, v in sorted(shares.items()))]
     for key, label in ((2, "self"), (3, "cumulative")):
         lines += ["", f"top {top} by {label} time (share of all self time; owner; function):"]
         ranked = sorted(entries.items(), key=lambda item: item[1][key], reverse=True)[:top]
@@ -93,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--done", action="store_true", help="profile a sweep of accounts already done")
+    parser.add_argument("--bare", action="store_true", help="with --done: the same calls through the bare SDK")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         state = Path(folder) / "emulator.db"
@@ -106,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
                 from bench.sweep import child
 
                 child("bench.sweep_run", env)
-            stats = profiled_sweep(env)
+            stats = profiled_bare(env, endpoint) if args.bare and args.done else profiled_sweep(env)
         finally:
             process.terminate()
             process.wait(timeout=10)

@@ -50,6 +50,13 @@ def measure(accounts: int, latency_ms: float) -> dict[str, Any]:
             "function_wall_s": ours["wall_s"],
             "bare_wall_s": bare["wall_s"],
             "bare_throttles": bare["throttles"],
+            # Where the gap may be: system time (thread starts, futex hand-offs) and how many threads each started.
+            "function_cpu_sys_s": ours["cpu_sys_s"],
+            "bare_cpu_sys_s": bare["cpu_sys_s"],
+            "function_cpu_s": ours["cpu_s"],
+            "bare_cpu_s": bare["cpu_s"],
+            "function_threads_started": ours["threads_started"],
+            "bare_threads_started": bare["threads_started"],
         }
     }
 
