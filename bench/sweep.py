@@ -59,8 +59,12 @@ def measure(accounts: int, latency_ms: float, baseline: bool) -> dict[str, Any]:
             for service in ("RAM", "STS", "RESOURCEMANAGER", "FC"):
                 env[f"EMR_BOOTSTRAP_{service}_ENDPOINT"] = endpoint
             env["EMR_BOOTSTRAP_LOG_LEVEL"] = "WARNING"
+            print(f"  sweep: {accounts} fresh accounts", file=sys.stderr, flush=True)
             fresh = child("bench.sweep_run", env)
+            print(f"  sweep: {accounts} done accounts", file=sys.stderr, flush=True)
             done = child("bench.sweep_run", env)
+            if baseline:
+                print("  sweep: the naive sequential baseline (about 2 minutes)", file=sys.stderr, flush=True)
             naive = child("bench.naive_sweep", env, endpoint) if baseline else None
         finally:
             process.terminate()
