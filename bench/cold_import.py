@@ -1,4 +1,6 @@
-"""Cold-import cost of the deployed function, against the official SDK alone.
+"""Cold-import cost of the function in the development venv (its bytecode already there), against the SDK alone.
+
+The deployed package as FC runs it (python3.10, read-only, with and without bytecode) is ``bench.package_import``.
 
 Each sample is a fresh interpreter (``-I``: no user site, no PYTHONPATH) that imports one set of modules and reports
 the wall time of the import and its peak RSS. The median of N samples is printed as JSON:
@@ -14,8 +16,6 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
-
-from bench.sweep import merge_into_results
 
 FUNCTION_DIR = Path(__file__).resolve().parent.parent / "function"
 
@@ -74,7 +74,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     figures = measure(args.samples)
     start = cold_start(figures)
-    merge_into_results({"cold_start": start})
     print(json.dumps({**figures, "cold_start": start}, indent=2))
     return 0
 

@@ -1,11 +1,12 @@
 """Invocations of the function's own handler in a process of their own, one account each: per-invocation wall
 time, the calls and writes of the last one, and the process's peak RSS.
 
-    python -m bench.invocation_run event|request|sweep ACCOUNT_ID...
+    python -m bench.invocation_run event|request|request5|sweep ACCOUNT_ID...
 
 ``event`` sends the new-account CloudEvent (create-first); ``request`` a direct request (read-first: the account's
-membership is checked before AssumeRole); ``sweep`` a sweep narrowed to the account (its listing page, then
-AssumeRole and the reads).
+membership is checked before AssumeRole); ``request5`` the same naming every role of the catalog; ``sweep`` a sweep
+narrowed to the account (its listing page, then AssumeRole and the reads). Besides the walls, the pacer's waits of
+each invocation (``summary.cloudCalls.pacedMs``: the sum of its sleeps, over all its threads).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "function"))
 WRITES = ("CreateRole", "AttachPolicyToRole", "UpdateRole")
+ALL_ROLES = [role["name"] for role in json.loads((REPO / "function/emr_bootstrap/catalog.json").read_text())["roles"]]
 
 
 def event_for(account_id: str, management: str) -> dict[str, Any]:
@@ -39,11 +41,13 @@ def main() -> int:
     kind, accounts = sys.argv[1], sys.argv[2:]
     management = os.environ["FC_ACCOUNT_ID"]
     walls: list[float] = []
+    paced: list[float] = []
     last: dict[str, Any] = {}
     for account_id in accounts:
         payloads = {
             "event": event_for(account_id, management),
             "request": {"accountIds": [account_id]},
+            "request5": {"accountIds": [account_id], "roles": ALL_ROLES},
             "sweep": {"action": "sweep", "accountIds": [account_id]},
         }
         payload = payloads[kind]
@@ -59,11 +63,13 @@ def main() -> int:
         if result["status"] != "succeeded":
             raise SystemExit(f"invocation failed: {json.dumps(result)[:400]}")
         last = result["summary"]["cloudCalls"]
+        paced.append(float(last.get("pacedMs", 0)))
     by_action = last.get("byAction", {})
     print(
         json.dumps(
             {
                 "wall_ms": [round(w, 2) for w in walls[1:]],  # the first pays the imports and connections
+                "paced_ms": paced[1:],
                 "calls": last.get("calls", 0),
                 "writes": sum(by_action.get(action, 0) for action in WRITES),
                 "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

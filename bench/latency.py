@@ -1,14 +1,19 @@
-"""The critical path in round trips: one fresh member account (a new-account event, create-first) and one account
-already done (a request, read-first), against the emulator in its own process adding a fixed latency L per call.
+"""One account's critical path, as wall time over L: the emulator in its own process adds a fixed latency L to every
+call, with the published quotas enforced.
 
     python -m bench.latency [--latency-ms 20] [--samples 7]
 
-The already-done account is measured as the daily sweep meets it (``round_trips`` leaves out the listing page, which
-up to 100 accounts share) and as a direct request, whose membership check comes before AssumeRole by design.
-Each figure is measured twice in the same run, at L and at 0 ms: (wall at L - wall at 0) / L is the number of
-round trips on the critical path, whatever the local overhead. Beside it, the naive baseline: the same fresh
-account done one call at a time (``bench.naive_sweep``'s order) counts one round trip per call. Each invocation
-runs in a child process of its own (``bench.invocation_run``), which also reports its peak RSS.
+Cases (each in a child process of its own, ``bench.invocation_run``; the first invocation of each child pays the
+imports and connections and is left out): a new-account event with the 2 default roles (create-first); a direct
+request for a fresh account, 2 roles and all 5 catalog roles; a direct request for an account already done; and a
+sweep narrowed to a done account.
+
+Every figure is read from the run at L alone, never as a difference between runs: ``wall_over_latency`` = median
+wall / L, which counts the round trips on the critical path plus whatever else the invocation waited for. Beside
+it, as separate figures: the local overhead (the same case's median wall in a second run at L = 0: the function's
+and the emulator's CPU, loopback) and the pacing waits (the sum of the pacer's sleeps in the invocation, from the
+``pacedMs`` the function counts; sleeps of parallel threads add up, so it can exceed the wall). ``round_trips``
+(kept from earlier results) is the same wall / L.
 """
 
 from __future__ import annotations
@@ -16,63 +21,88 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.sweep import build_directory, child, machine, merge_into_results, serve
+from bench.sweep import build_directory, child, machine, serve
 
 SAMPLES_DEFAULT = 7
+# case -> (bench.invocation_run kind, which accounts: fresh ones of its own, or the event's, done by then)
+CASES = {
+    "event_2_roles": ("event", "event"),
+    "request_2_roles": ("request", "request"),
+    "request_5_roles": ("request5", "request5"),
+    "done_request": ("request", "event"),
+    "done_sweep": ("sweep", "event"),
+}
 
 
 def run_at(latency_ms: float, samples: int) -> dict[str, Any]:
+    per_set = samples + 1  # the first of each child is the warm-up
     with tempfile.TemporaryDirectory() as folder:
         state = Path(folder) / "emulator.db"
-        env, members = build_directory(state, 2 * samples)
+        env, members = build_directory(state, 3 * per_set)
+        sets = {
+            kind: members[i * per_set : (i + 1) * per_set] for i, kind in enumerate(("event", "request", "request5"))
+        }
         env["EMR_BOOTSTRAP_LOG_LEVEL"] = "WARNING"
         process, endpoint = serve(state, latency_ms)
         try:
             for service in ("RAM", "STS", "RESOURCEMANAGER", "FC"):
                 env[f"EMR_BOOTSTRAP_{service}_ENDPOINT"] = endpoint
-            fresh = child("bench.invocation_run", env, "event", *members[:samples])
-            done = child("bench.invocation_run", env, "sweep", *members[:samples])
-            request = child("bench.invocation_run", env, "request", *members[:samples])
+            runs = {}
+            for case, (kind, accounts) in CASES.items():  # in order: the done cases after the event made them done
+                print(f"  latency L={latency_ms:g} ms: {case}", file=sys.stderr, flush=True)
+                runs[case] = child("bench.invocation_run", env, kind, *sets[accounts])
         finally:
             process.terminate()
             process.wait(timeout=10)
-    return {"fresh": fresh, "done": done, "request": request}
+    return runs
+
+
+def case_figures(at_l: dict[str, Any], at_0: dict[str, Any], latency_ms: float) -> dict[str, float]:
+    wall = float(statistics.median(at_l["wall_ms"]))
+    return {
+        "wall_ms": round(wall, 1),
+        "wall_over_latency": round(wall / latency_ms, 2),
+        "local_overhead_ms": round(float(statistics.median(at_0["wall_ms"])), 1),
+        "pacing_wait_ms": round(float(statistics.median(at_l["paced_ms"])), 1),
+        "local_overhead_pacing_wait_ms": round(float(statistics.median(at_0["paced_ms"])), 1),  # within the overhead
+        "api_calls": at_l["calls"],
+        "writes": at_l["writes"],
+    }
 
 
 def measure(latency_ms: float, samples: int) -> dict[str, Any]:
     at_l, at_0 = run_at(latency_ms, samples), run_at(0.0, samples)
-
-    def trips(kind: str) -> float:
-        extra = statistics.median(at_l[kind]["wall_ms"]) - statistics.median(at_0[kind]["wall_ms"])
-        return round(float(extra) / latency_ms, 2)
-
-    fresh, done = at_l["fresh"], at_l["done"]
+    single = {case: case_figures(at_l[case], at_0[case], latency_ms) for case in CASES}
+    event, done_request, done_sweep = single["event_2_roles"], single["done_request"], single["done_sweep"]
     return {
         "latency_ms": latency_ms,
+        "single_account": {"latency_ms": latency_ms, "samples": samples, **single},
+        # Kept keys (earlier results), now all read from the run at L alone.
         "fresh_account": {
-            "round_trips": trips("fresh"),
-            "api_calls": fresh["calls"],
-            "wall_ms": round(statistics.median(fresh["wall_ms"]), 1),
-            "wall_over_latency": round(statistics.median(fresh["wall_ms"]) / latency_ms, 2),
-            "local_overhead_ms": round(statistics.median(at_0["fresh"]["wall_ms"]), 1),
+            "round_trips": event["wall_over_latency"],
+            "api_calls": event["api_calls"],
+            "wall_ms": event["wall_ms"],
+            "wall_over_latency": event["wall_over_latency"],
+            "local_overhead_ms": event["local_overhead_ms"],
+            "pacing_wait_ms": event["pacing_wait_ms"],
         },
-        # An account already done, as the daily sweep meets it: the listing page is shared by up to 100 accounts,
-        # so the account's own critical path is AssumeRole, then GetRole and ListPoliciesForRole together.
         "done_account": {
-            "round_trips": round(trips("done") - 1, 2),
-            "round_trips_with_its_page": trips("done"),
-            "round_trips_as_a_request": trips("request"),
-            "writes": done["writes"],
-            "api_calls": done["calls"],
-            "wall_ms": round(statistics.median(done["wall_ms"]), 1),
+            # As the daily sweep meets it: less the listing page, which up to 100 accounts share.
+            "round_trips": round(done_sweep["wall_over_latency"] - 1, 2),
+            "round_trips_with_its_page": done_sweep["wall_over_latency"],
+            "round_trips_as_a_request": done_request["wall_over_latency"],
+            "writes": done_sweep["writes"],
+            "api_calls": done_sweep["api_calls"],
+            "wall_ms": done_sweep["wall_ms"],
         },
         # One call at a time: AssumeRole, GetAccount, then per role CreateRole, AttachPolicyToRole, GetRole.
         "baseline_sequential": {"fresh_account_round_trips": float(2 + 3 * 2)},
-        "memory": {"rss_mb_single": fresh["rss_mb"]},
+        "memory": {"rss_mb_single": max(run["rss_mb"] for run in at_l.values())},
         "machine": machine(),
     }
 
@@ -82,9 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--samples", type=int, default=SAMPLES_DEFAULT)
     args = parser.parse_args(argv)
-    figures = measure(args.latency_ms, args.samples)
-    merge_into_results(figures)
-    print(json.dumps(figures, indent=2))
+    print(json.dumps(measure(args.latency_ms, args.samples), indent=2))
     return 0
 
 

@@ -6,7 +6,7 @@ fixed latency per call, next to a naive sequential sweep of the same directory i
 Steps: build the directory in an emulator state file; serve it with ``emr-bootstrap-emulator --state --quotas
 --latency-ms``; run the function's sweep in a child process (``bench.sweep_run``: its own peak RSS and CPU), once on
 fresh accounts and once when they are done; then the naive baseline (one call at a time) on the done directory.
-Prints one JSON object and merges it into ``bench/results.json``.
+Prints one JSON object (``make bench`` collects it; ``make bench RECORD=1`` records it in ``bench/results.json``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from typing import Any
 from emulator.local_fc import LocalFunctionCompute
 from emulator.testing import Emulator
 
-RESULTS = Path(__file__).with_name("results.json")
 ASSUME_ROLE_QUOTA_PER_S = 100.0
 
 
@@ -60,8 +59,12 @@ def measure(accounts: int, latency_ms: float, baseline: bool) -> dict[str, Any]:
             for service in ("RAM", "STS", "RESOURCEMANAGER", "FC"):
                 env[f"EMR_BOOTSTRAP_{service}_ENDPOINT"] = endpoint
             env["EMR_BOOTSTRAP_LOG_LEVEL"] = "WARNING"
+            print(f"  sweep: {accounts} fresh accounts", file=sys.stderr, flush=True)
             fresh = child("bench.sweep_run", env)
+            print(f"  sweep: {accounts} done accounts", file=sys.stderr, flush=True)
             done = child("bench.sweep_run", env)
+            if baseline:
+                print("  sweep: the naive sequential baseline (about 2 minutes)", file=sys.stderr, flush=True)
             naive = child("bench.naive_sweep", env, endpoint) if baseline else None
         finally:
             process.terminate()
@@ -103,13 +106,6 @@ def _cpuinfo() -> list[str]:
         return []
 
 
-def merge_into_results(figures: dict[str, Any]) -> None:
-    current = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    for key, value in figures.items():
-        current[key] = {**current.get(key, {}), **value} if isinstance(value, dict) else value
-    RESULTS.write_text(json.dumps(current, indent=2) + "\n")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=1000)
@@ -117,7 +113,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-baseline", action="store_true", help="leave out the naive sequential sweep")
     args = parser.parse_args(argv)
     figures = measure(args.accounts, args.latency_ms, baseline=not args.skip_baseline)
-    merge_into_results(figures)
     print(json.dumps(figures, indent=2))
     return 0
 

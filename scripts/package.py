@@ -19,6 +19,9 @@ is then installed pinned to its own hash.
 
 Afterwards every distribution in the folder must have exactly its locked version (:func:`version_mismatches`), and
 a CycloneDX SBOM of the folder is written beside it (``build/package.cdx.json``, by ``cyclonedx-py``).
+
+Last, the target runtime's Python (python3.10) compiles the folder to bytecode that unzip timestamps cannot
+invalidate, and every ``.py`` must have its ``.pyc`` (``scripts/bytecode.py``): FC then imports, never compiles.
 """
 
 from __future__ import annotations
@@ -44,6 +47,10 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+if __package__ in (None, ""):  # run as a file (python scripts/package.py): the repository root for `scripts.`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from scripts.bytecode import BytecodeError, add_bytecode
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
@@ -54,7 +61,8 @@ RUNTIME_REQUIREMENTS = REPO / "requirements" / "runtime.txt"
 DEFAULT_OUTPUT = REPO / "build" / "package"
 DEFAULT_PYTHON_VERSION = "3.10"  # s.yaml runtime: python3.10
 DEFAULT_PLATFORM = "manylinux2014_x86_64"
-# Never shipped: caches, tests, editor/OS litter.
+# Never copied from function/: caches (of whatever Python ran the tests; the package gets its own bytecode after
+# the install), tests, editor/OS litter.
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", "tests", "test_*.py", ".*")
 
 
@@ -220,7 +228,7 @@ def install_dependencies(
         _pip(
             "install",
             "--quiet",
-            "--no-compile",  # the runtime writes its own bytecode cache; .pyc for another version is dead weight
+            "--no-compile",  # pip would compile with this Python; the target's compiles everything afterwards
             "--no-deps",  # the lock is the whole set; nothing is resolved here
             "--require-hashes",
             "--target",
@@ -315,7 +323,8 @@ def write_zip(output: Path, archive: Path) -> None:
                 zf.write(path, path.relative_to(output).as_posix())
 
 
-def build(output: Path, python_version: str, platform_tag: str) -> Path:
+def build(output: Path, python_version: str, platform_tag: str, python: str | None = None) -> Path:
+    """``python``: the interpreter that compiles the bytecode (default: python<python_version> found here)."""
     output = _safe_output(output)
     environment = target_environment(python_version, platform_tag)
     if output.exists():
@@ -331,6 +340,10 @@ def build(output: Path, python_version: str, platform_tag: str) -> Path:
     if problems:
         raise PackageError("the package does not hold exactly the locked versions:\n  " + "\n  ".join(problems))
     write_sbom(output, sbom_path(output))
+    try:
+        add_bytecode(output, python_version, python)
+    except BytecodeError as exc:
+        raise PackageError(str(exc)) from exc
     return output
 
 
@@ -343,16 +356,18 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_PLATFORM,
         help=f"target wheel platform tag (default {DEFAULT_PLATFORM}; this machine is {platform.machine()})",
     )
+    parser.add_argument("--python", help="the target version's interpreter, for the bytecode (default: found here)")
     parser.add_argument("--zip", action="store_true", help="also write <output>.zip")
     args = parser.parse_args(argv)
     try:
-        output = build(args.output, args.python_version, args.platform)
+        output = build(args.output, args.python_version, args.platform, args.python)
     except PackageError as exc:
         print(f"package: {exc}", file=sys.stderr)
         return 1
     count, size = summarize(output)
     print(f"package: {output} ({count} files, {size / 2**20:.1f} MB) for python{args.python_version} {args.platform}")
     print(f"package: every distribution at its locked version (requirements/runtime.txt); SBOM {sbom_path(output)}")
+    print(f"package: every module compiled for python{args.python_version} (unchecked-hash .pyc)")
     if not (output / "index.py").is_file():
         print("package: warning: function/index.py is missing; FC's handler index.handler will not load")
     if args.zip:

@@ -10,6 +10,7 @@ in the lock (requirements/runtime.txt). Needs PyPI; takes ~8 s.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import shutil
 import subprocess
@@ -21,7 +22,7 @@ from typing import NamedTuple
 import pytest
 from packaging.utils import canonicalize_name
 
-from scripts import package
+from scripts import bytecode, package
 
 pytestmark = pytest.mark.slow
 
@@ -73,6 +74,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
             version,
             "--platform",
             f"manylinux2014_{platform.machine()}",
+            "--python",
+            python,
         ],
         capture_output=True,
         text=True,
@@ -125,14 +128,52 @@ def test_sdist_only_dependency_is_the_version_the_tests_run_against(built: Built
     assert shipped == [f"alibabacloud_tea-{expected}.dist-info"]
 
 
-def test_package_holds_the_function_code_and_data_but_no_tests_or_caches(built: Built) -> None:
+def test_package_holds_the_function_code_and_data_but_no_tests_or_foreign_bytecode(built: Built) -> None:
     folder = built.folder
     assert (folder / "index.py").is_file()
     assert (folder / "emr_bootstrap" / "catalog.json").is_file()
     assert (folder / "emr_bootstrap" / "events.py").is_file()
-    assert list(folder.rglob("__pycache__")) == []
+    tag = bytecode.cache_tag(built.version)
+    assert [p for p in folder.rglob("*.pyc") if not p.name.endswith(f".{tag}.pyc")] == []  # only the target's
     assert not (folder / "tests").exists() and not (folder / "emulator").exists()
     assert not (folder / "bin").exists()
+
+
+def test_every_module_in_the_package_has_bytecode_that_no_timestamp_can_invalidate(built: Built) -> None:
+    assert bytecode.missing_bytecode(built.folder, built.version) == []
+    compiled = built.folder / "emr_bootstrap" / "__pycache__" / f"events.{bytecode.cache_tag(built.version)}.pyc"
+    flags = int.from_bytes(compiled.read_bytes()[4:8], "little")  # PEP 552: bit 0 hash-based, bit 1 check_source
+    assert flags == 0b01  # unchecked hash: an unzip's timestamps are never compared
+
+
+def test_compiled_modules_load_from_bytecode_whatever_the_timestamps_say(built: Built, tmp_path: Path) -> None:
+    # An unzip sets new timestamps: an unchecked-hash .pyc is still used (here the source even changed after it).
+    module = tmp_path / "mod.py"
+    module.write_text("value = 'compiled'\n")
+    bytecode.compile_package(tmp_path, built.python)
+    module.write_text("value = 'source'\n")
+    os.utime(module, (2_000_000_000, 2_000_000_000))
+    program = f"import sys; sys.path.insert(0, {str(tmp_path)!r}); import mod; print(mod.value)"
+    result = subprocess.run([built.python, "-I", "-B", "-c", program], capture_output=True, text=True, check=False)
+    assert result.stdout.strip() == "compiled", result.stderr
+
+
+def test_bytecode_check_names_each_module_without_its_pyc(tmp_path: Path) -> None:
+    (tmp_path / "pkg" / "__pycache__").mkdir(parents=True)
+    for name in ("a", "b"):
+        (tmp_path / "pkg" / f"{name}.py").write_text("")
+    tag = bytecode.cache_tag("3.10")
+    (tmp_path / "pkg" / "__pycache__" / f"a.{tag}.pyc").write_bytes(b"")
+    (tmp_path / "pkg" / "__pycache__" / "b.cpython-311.pyc").write_bytes(b"")  # another version's does not count
+    assert bytecode.missing_bytecode(tmp_path, "3.10") == ["pkg/b.py"]
+    (tmp_path / "pkg" / "__pycache__" / f"b.{tag}.pyc").write_bytes(b"")
+    assert bytecode.missing_bytecode(tmp_path, "3.10") == []
+
+
+def test_a_package_left_without_bytecode_is_refused_with_the_modules_named(tmp_path: Path) -> None:
+    (tmp_path / "mod.py").write_text("x = 1\n")
+    with pytest.raises(bytecode.BytecodeError, match=r"1 module\(s\) without python3\.10 bytecode:\n  mod\.py"):
+        bytecode.add_bytecode(tmp_path, "3.10", python="true")  # an "interpreter" that compiles nothing
 
 
 def test_records_list_only_files_in_the_package(built: Built) -> None:
