@@ -119,6 +119,17 @@ def test_a_fan_out_batch_naming_a_denied_account_opens_no_session() -> None:
     assert world.opened == {B}
 
 
+def test_an_account_on_both_the_allow_and_the_deny_list_is_kept_out_on_every_path() -> None:
+    world = World({"EMR_BOOTSTRAP_ACCOUNT_ALLOWLIST": f"{A},{B}", "EMR_BOOTSTRAP_ACCOUNT_DENYLIST": A}, [A, B])
+
+    request = world.invoke({"accountIds": [A, B]})
+    event = world.invoke(new_account_event(A))
+    sweep = world.invoke({"action": "sweep"})
+
+    assert codes(request)[A] == codes(event)[A] == codes(sweep)[A] == "AccountOutOfScope"
+    assert world.opened == {B}
+
+
 # -- folders: on the directory path, never as text ---------------------------------------------------------------
 # fd-abc is allowed. Its sub-folders are in; folders whose IDs merely begin like it, or that it begins like, are not.
 FOLDER_PATHS = {

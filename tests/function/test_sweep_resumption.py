@@ -31,14 +31,18 @@ class Chain:
         self.app = Application({**ONE_ACCOUNT_EACH, **(env or {})}, ports=lambda settings, invocation: ports)
         self.results: list[dict[str, Any]] = []
 
+    def invoke(self, payload: dict[str, Any]) -> dict[str, Any]:
+        request_id = f"r{len(self.results)}"
+        job = from_event(json.dumps(payload).encode(), request_id=request_id)
+        result = self.app.run(job, Invocation(request_id, timeout_s=300)).to_dict()
+        self.results.append(result)
+        return result
+
     def run(self, payload: dict[str, Any], *, limit: int = 1000) -> list[str]:
         """The accounts the function opened a session in (AssumeRole), in order, over the whole chain."""
-        for number in range(limit):
-            raw = json.dumps(payload).encode()
-            job = from_event(raw, request_id=f"r{number}")
-            result = self.app.run(job, Invocation(f"r{number}", timeout_s=300)).to_dict()
-            assert result["status"] in ("succeeded", "partial"), result
-            self.results.append(result)
+        for _ in range(limit):
+            result = self.invoke(payload)
+            assert result["status"] in ("succeeded", "partial"), result.get("error")
             if "nextToken" not in result:
                 return [account for account, _ in self.connector.opened]
             payload = {"action": "sweep", "nextToken": result["nextToken"]}
