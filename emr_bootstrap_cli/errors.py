@@ -9,6 +9,7 @@ EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1  # some accounts failed or drifted, or the operator declined
 EXIT_USAGE: Final = 2  # a bad command line, request, event file or setting
 EXIT_CREDENTIALS: Final = 3  # no credentials, or the cloud refused them or a permission
+EXIT_INTERRUPTED: Final = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 
 class CliError(Exception):

@@ -21,14 +21,29 @@ OUTPUTS: Final = ("table", "json")
 
 @dataclass
 class State:
-    """Per run: whether ``--debug`` was given (tracebacks on errors, the function's JSON logs on stderr)."""
+    """Per run: ``--debug`` (tracebacks on errors, the function's JSON logs on stderr), ``-q`` (no notes or
+    progress on stderr), ``-v`` (the function's INFO logs on stderr), and the command line (for resume hints)."""
 
     debug: bool = False
+    quiet: bool = False
+    argv: tuple[str, ...] = ()
 
-    def enable_debug(self) -> None:
-        self.debug = True
-        os.environ[LEVEL_VAR] = "DEBUG"  # the handlers call configure_logging(), which reads the level from here
-        configure_logging("DEBUG", stream=sys.stderr)
+    def enable_debug(self, level: str = "DEBUG") -> None:
+        self.debug = self.debug or level == "DEBUG"
+        os.environ[LEVEL_VAR] = level  # the handlers call configure_logging(), which reads the level from here
+        configure_logging(level, stream=sys.stderr)
+
+
+def state() -> State:
+    """This run's state (a default one outside a click context)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.ensure_object(State) if ctx is not None else State()
+
+
+def say(message: str) -> None:
+    """A note for the operator on stderr (what happens, what was not done); none with ``-q``."""
+    if not state().quiet:
+        click.echo(message, err=True)
 
 
 @contextlib.contextmanager
@@ -56,6 +71,30 @@ def quiet_function_logs() -> Iterator[None]:
 def _enable_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if value:
         ctx.ensure_object(State).enable_debug()
+
+
+def _set_quiet(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.ensure_object(State).quiet = True
+
+
+def _set_verbose(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value and not ctx.ensure_object(State).debug:
+        ctx.ensure_object(State).enable_debug("INFO")
+
+
+def verbosity_options(f: F) -> F:
+    f = click.option(
+        "--quiet", "-q", is_flag=True, expose_value=False, callback=_set_quiet, help="No notes or progress on stderr."
+    )(f)
+    return click.option(
+        "--verbose",
+        "-v",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_verbose,
+        help="The function's JSON logs (INFO) on stderr.",
+    )(f)
 
 
 def debug_option(f: F) -> F:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Final
 from emr_bootstrap import codes
 
 from emr_bootstrap_cli.errors import EXIT_CREDENTIALS, EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from emr_bootstrap_cli.render import one_line
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -67,11 +68,14 @@ def complaint(result: Mapping[str, Any]) -> tuple[str, str | None] | None:
         return f"invalid: {error.get('message', 'the request was refused')}", hint
     if code == EXIT_CREDENTIALS:
         first = next(e for e in found if is_credential_problem(str(e.get("code", ""))))
-        return f"credentials or permission problem: {first.get('code')}: {first.get('message', '')}", hint
+        return (
+            f"credentials or permission problem: {first.get('code')}: {one_line(str(first.get('message', '')))}",
+            hint,
+        )
     accounts = result.get("accounts", [])
     if not accounts:
         error = result.get("error") or {}
-        return f"failed: {error.get('code', 'InternalError')}: {error.get('message', '')}", hint
+        return f"failed: {error.get('code', 'InternalError')}: {one_line(str(error.get('message', '')))}", hint
     bad = [a for a in accounts if a.get("status") in ("failed", "not-attempted")]
     drifted = sum(r.get("outcome") == "drifted" for a in accounts for r in a.get("roles", []))
     parts = [f"{len(bad)} of {len(accounts)} accounts failed or were not attempted"] if bad else []

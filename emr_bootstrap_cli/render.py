@@ -53,6 +53,17 @@ def console(stream: IO[str]) -> Console:
     )
 
 
+def one_line(text: str, limit: int = 240) -> str:
+    """A message as one line: a cloud error may carry more (SignatureDoesNotMatch quotes its string to sign, a
+    hash on the next line), which stays out of the operator's terminal."""
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    if "server string to sign is:" in first:
+        first = first.split("server string to sign is:")[0].rstrip()
+    more = first != text.strip()
+    first = first if len(first) <= limit else first[: limit - 3] + "..."
+    return first + (" ..." if more and not first.endswith("...") else "")
+
+
 def print_json(stream: IO[str], document: Any) -> None:
     stream.write(json_text(document) + "\n")
     stream.flush()
@@ -82,7 +93,7 @@ def _styled(value: str) -> Text:
 
 
 def _error_text(error: Mapping[str, Any] | None) -> str:
-    return f"{error.get('code')}: {error.get('message', '')}" if error else ""
+    return f"{error.get('code')}: {one_line(str(error.get('message', '')))}" if error else ""
 
 
 def _changes(role: Mapping[str, Any]) -> str:

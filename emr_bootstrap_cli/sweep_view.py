@@ -4,6 +4,7 @@ rounds merged into one result of the function's contract."""
 from __future__ import annotations
 
 import contextlib
+import io
 from typing import IO, TYPE_CHECKING, Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -39,8 +40,11 @@ class SweepProgress:
 
 
 @contextlib.contextmanager
-def progress(stream: IO[str]) -> Iterator[SweepProgress]:
+def progress(stream: IO[str], *, quiet: bool = False) -> Iterator[SweepProgress]:
     out = console(stream)
+    if quiet:
+        yield SweepProgress(None, io.StringIO())
+        return
     if not out.is_terminal:
         yield SweepProgress(None, stream)
         return

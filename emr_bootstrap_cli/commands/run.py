@@ -16,7 +16,7 @@ from emr_bootstrap.request import DRIFT_MODES, BootstrapRequest, parse_request
 
 from emr_bootstrap_cli import render
 from emr_bootstrap_cli.errors import EXIT_FAILED, UsageProblem
-from emr_bootstrap_cli.options import cloud_options, debug_option, local_option, output_option
+from emr_bootstrap_cli.options import cloud_options, debug_option, local_option, output_option, say
 from emr_bootstrap_cli.outcome import complaint, exit_code
 from emr_bootstrap_cli.target import open_target
 
@@ -153,28 +153,30 @@ def apply(
         # The plan is for the operator: on stdout as a table, on stderr when stdout carries JSON.
         render.result_table(render.console(sys.stderr if output == "json" else sys.stdout), planned)
         if exit_code(planned) != 0 and any(a["status"] == "failed" for a in planned["accounts"]):
-            click.echo("emr-bootstrap: the plan failed for some accounts; nothing was applied.", err=True)
+            say("emr-bootstrap: the plan failed for some accounts; nothing was applied.")
             return show(planned, output) if output == "json" else exit_code(planned)
         changes = sum(len(role["changes"]) for a in planned["accounts"] for role in a["roles"])
         if changes == 0:
-            click.echo("emr-bootstrap: nothing to change.", err=True)
+            say("emr-bootstrap: nothing to change.")
             return show(planned, output) if output == "json" else exit_code(planned)
         accounts = sum(any(role["changes"] for role in a["roles"]) for a in planned["accounts"])
-        if not yes and not _confirmed(f"Apply {_count(changes, 'change')} in {_count(accounts, 'account')}?"):
-            click.echo("emr-bootstrap: nothing was applied.", err=True)
+        if not yes and not confirmed(f"Apply {count(changes, 'change')} in {count(accounts, 'account')}?", "apply"):
+            say("emr-bootstrap: nothing was applied.")
             return EXIT_FAILED
-        click.echo(f"emr-bootstrap: applying {_count(changes, 'change')} in {_count(accounts, 'account')}", err=True)
+        say(f"emr-bootstrap: applying {count(changes, 'change')} in {count(accounts, 'account')}")
         return show(_run(target, request), output)
 
 
-def _count(n: int, noun: str) -> str:
+def count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def _confirmed(question: str) -> bool:
+def confirmed(question: str, command: str) -> bool:
+    """The operator's yes; a :class:`UsageProblem` (exit 2, nothing written) when no answer can come."""
     try:
         return click.confirm(question, default=False, err=True)
     except click.Abort as exc:  # no answer: stdin closed or not interactive
         raise UsageProblem(
-            "apply asks for confirmation, and no answer came (stdin is closed)", "Pass --yes to apply without asking."
+            f"{command} asks for confirmation, and no answer came (stdin is closed): nothing was written",
+            "Pass --yes to write without asking, after reviewing the plan above.",
         ) from exc

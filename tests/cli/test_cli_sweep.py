@@ -9,7 +9,7 @@ if TYPE_CHECKING:
 
 
 def test_sweep_local_grants_every_member_its_roles_and_reports_the_function_result(cli: Cli) -> None:
-    run = cli("sweep", "--local", "--members", "4", "--output", "json")
+    run = cli("sweep", "--local", "--members", "4", "--yes", "--output", "json")
 
     result = run.json()
     assert run.code == 0, run.err
@@ -27,7 +27,7 @@ def test_sweep_dry_run_writes_nothing_and_plans_the_roles(cli: Cli) -> None:
 
 
 def test_sweep_table_names_the_skipped_management_account(cli: Cli) -> None:
-    run = cli("sweep", "--local", "--members", "1")
+    run = cli("sweep", "--local", "--members", "1", "--dry-run")
 
     assert run.code == 0 and "ManagementAccountExcluded" in run.out
 
