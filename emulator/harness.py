@@ -330,17 +330,32 @@ class Emulator:
         handler: FunctionHandler | None = None,
         qualifiers: Iterable[str] = (),
         exist_ok: bool = False,
+        config: Mapping[str, Any] | None = None,
+        triggers: Iterable[Mapping[str, Any]] = (),
+        async_config: Mapping[str, Any] | None = None,
     ) -> str:
         """Register an FC 3.0 function (InvokeFunction of any other name is 404 FunctionNotFound); returns its ARN.
 
         ``handler(event_bytes, context)`` runs for synchronous invocations (its str/bytes/JSON-able result is the
         body); without it they answer 200 with an empty body. Asynchronous ones are only queued (see
-        :meth:`async_invocations`). ``qualifiers``: versions/aliases accepted besides LATEST.
+        :meth:`async_invocations`). ``qualifiers``: versions/aliases accepted besides LATEST. ``config``,
+        ``triggers``, ``async_config``: what GetFunction, ListTriggers and GetAsyncInvokeConfig answer (FC 3.0 field
+        names, emulator/fc/config.py); no ``async_config``: GetAsyncInvokeConfig is 404 AsyncConfigNotExists.
         """
         if not FUNCTION_NAME.fullmatch(name):
             raise ValueError(f"invalid FC function name {name!r} (letters, digits, _ and -, 1-64, no leading digit/-)")
         self._account(account_id)
-        function = Function(account_id, name, DEFAULT_REGION, frozenset(qualifiers), handler, clock.now())
+        function = Function(
+            account_id,
+            name,
+            DEFAULT_REGION,
+            frozenset(qualifiers),
+            handler,
+            clock.now(),
+            dict(config or {}),
+            tuple(dict(trigger) for trigger in triggers),
+            dict(async_config) if async_config is not None else None,
+        )
         self.state.functions.add(function, exist_ok=exist_ok)
         return function.arn
 

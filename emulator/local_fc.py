@@ -11,6 +11,7 @@ in-process and called with ``bytes``, as FC does.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 import json
 import os
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
-    from emulator.fc.models import AsyncInvocation
+    from emulator.fc.models import AsyncInvocation, FunctionHandler, InvocationContext
     from emulator.testing import Emulator
 
 REPO = Path(__file__).resolve().parent.parent
@@ -95,19 +96,25 @@ class LocalFunctionCompute:
         policies: Mapping[str, Mapping[str, Any] | None] | None = None,
         role_name: str = FUNCTION_ROLE,
         qualifier: str = "LATEST",
+        http_role_name: str | None = None,
     ) -> None:
         """``policies`` replaces shipped documents by part (``POLICY_FILES``; a least-privilege test removes one
         statement), or leaves a part out (None); give such a variant its own ``role_name``. ``qualifier``: the
-        version or alias every invocation runs under (the function is registered with it)."""
+        version or alias every invocation runs under (the function is registered with it). ``http_role_name``: the
+        HTTP function's role (default ``<role_name>-http``).
+
+        Both functions of s.yaml are registered in FC as ``s deploy`` would create them (configuration, timers,
+        asynchronous configuration: what GetFunction, ListTriggers and GetAsyncInvokeConfig answer), each with its
+        handler, so that a synchronous InvokeFunction runs it."""
         self.emu = emu
         self.qualifier = qualifier
         self.account_id = emu.management_account_id
         self.extra_env = dict(extra_env or {})
         self.role_name = role_name
-        self.role_names = {"handler": role_name, "http_handler": f"{role_name}-http"}
+        self.role_names = {"handler": role_name, "http_handler": http_role_name or f"{role_name}-http"}
         self._credentials: dict[str, Credentials] = {}
-        self._provision_roles(policies or {})
         self._index = self._import_index()
+        self._provision_roles(policies or {})
 
     @staticmethod
     def shipped_policy(part: str = "event") -> dict[str, Any]:
@@ -125,9 +132,38 @@ class LocalFunctionCompute:
         for handler, role in self.role_names.items():
             attached = [names[part] for part in (HANDLER_PARTS[handler], "management") if part in names]
             self.emu.create_role(self.account_id, role, trust, custom_policies=attached, exist_ok=True)
-        # The function itself, so that it can invoke itself asynchronously (sweep fan-out and continuation).
+        self._register_functions()
+
+    def _register_functions(self) -> None:
+        """The functions themselves: the event function invokes itself asynchronously (sweep fan-out and
+        continuation); an operator invokes either synchronously (``emr-bootstrap invoke --function``)."""
+        from emr_bootstrap_cli import deployment
+
         qualifiers = [self.qualifier] if self.qualifier != "LATEST" else []
-        self.emu.create_function(self.account_id, FunctionMeta().name, qualifiers=qualifiers, exist_ok=True)
+        for spec in deployment.BUILT_IN:
+            handler = spec.handler.removeprefix("index.")
+            role = f"acs:ram::{self.account_id}:role/{self.role_names[handler].lower()}"
+            deployed = dataclasses.replace(spec.in_account(self.account_id), role=role)
+            self.emu.create_function(
+                self.account_id,
+                spec.name,
+                handler=self._sync_handler(handler),
+                qualifiers=qualifiers,
+                exist_ok=True,
+                config=deployment.fc_config(deployed),
+                triggers=deployment.fc_triggers(deployed),
+                async_config=deployment.fc_async_config(deployed),
+            )
+
+    def _sync_handler(self, handler: str) -> FunctionHandler:
+        """Runs ``index.<handler>`` for a synchronous invocation, in the function's environment."""
+
+        def run(event: bytes, invocation: InvocationContext) -> Any:
+            context = dataclasses.replace(self.context(handler), request_id=invocation.request_id)
+            with patched_environ(self.environment()):
+                return getattr(self._index, handler)(event, context)
+
+        return run
 
     @staticmethod
     def _import_index() -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 # One endpoint serves one region (``<accountId>.<region>.fc.aliyuncs.com``), so one region for every function.
@@ -41,6 +41,11 @@ class Function:
     qualifiers: frozenset[str]  # versions and aliases besides LATEST
     handler: FunctionHandler | None  # run by synchronous invocations; None: answer 200 with an empty body
     created_at: float
+    # What GetFunction, ListTriggers and GetAsyncInvokeConfig answer (emulator/fc/config.py): FC 3.0 field names
+    # (SDK models Function, Trigger, AsyncConfig); config holds handler, runtime, timeout, memorySize, role, ...
+    config: dict[str, Any] = field(default_factory=dict)
+    triggers: tuple[dict[str, Any], ...] = ()
+    async_config: dict[str, Any] | None = None
 
     @property
     def arn(self) -> str:

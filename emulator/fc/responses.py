@@ -19,6 +19,7 @@ from emulator.core import ids
 from emulator.core.errors import ApiError
 from emulator.core.reply import BINARY_CONTENT_TYPE, JSON_CONTENT_TYPE, Reply
 from emulator.core.service import Route, Service
+from emulator.fc import config
 from emulator.fc import exceptions as err
 from emulator.fc.models import DEFAULT_REGION, LATEST, AsyncInvocation, Function, InvocationContext
 
@@ -120,7 +121,7 @@ def _as_bytes(output: Any) -> bytes:
     return json.dumps(output).encode("utf-8")
 
 
-HANDLERS: dict[str, Handler] = {ACTION: invoke_function}
+HANDLERS: dict[str, Handler] = {ACTION: invoke_function, **config.HANDLERS}
 
 SERVICE = Service(
     product="FC",
@@ -129,7 +130,7 @@ SERVICE = Service(
     handlers=HANDLERS,
     mutating=frozenset(),
     path_prefix=f"/{VERSION}/",
-    routes=(Route("POST", INVOKE_PATH, ACTION),),
+    routes=(Route("POST", INVOKE_PATH, ACTION), *config.ROUTES),
     render_error=err.render,
     new_request_id=ids.fc_request_id,
     logged_headers=(INVOCATION_TYPE_HEADER, ASYNC_TASK_ID_HEADER),

@@ -232,10 +232,10 @@ def test_a_path_rewritten_in_transit_is_403_signature_not_match(
 
 
 def test_an_fc_api_the_emulator_does_not_serve_is_400_path_not_supported(emulator: Emulator, function: str) -> None:
-    # Only InvokeFunction is emulated; any other FC 2023-03-30 path gets FC's own routing error.
-    call = partial(sdk.fc(emulator).get_function, function, fc_models.GetFunctionRequest())
+    # InvokeFunction and three reads are emulated; any other FC 2023-03-30 path gets FC's own routing error.
+    call = partial(sdk.fc(emulator).get_function_code, function, fc_models.GetFunctionCodeRequest())
     error = sdk.expect_error(call, 400, "PathNotSupported")
-    assert error.data["Message"] == f"'GET' against '/2023-03-30/functions/{function}' is not supported"
+    assert error.data["Message"] == f"'GET' against '/2023-03-30/functions/{function}/code' is not supported"
 
 
 def test_an_unknown_access_key_is_403_invalid_access_key_id(emulator: Emulator, function: str) -> None:
