@@ -19,8 +19,10 @@ from emr_bootstrap.request import ACCOUNT_ID
 from emr_bootstrap.triggers import DirectInvocation, HttpInvocation, NewAccountEvents
 
 from emr_bootstrap_cli import render
+from emr_bootstrap_cli.commands import invoke_function
+from emr_bootstrap_cli.commands.invoke_function import function_options
 from emr_bootstrap_cli.commands.run import conclude, show
-from emr_bootstrap_cli.errors import EXIT_FAILED, EXIT_OK
+from emr_bootstrap_cli.errors import EXIT_FAILED, EXIT_OK, UsageProblem
 from emr_bootstrap_cli.options import cloud_options, debug_option, local_option, output_option
 from emr_bootstrap_cli.target import open_target
 
@@ -53,18 +55,36 @@ def handler_for(raw: bytes) -> str:
 
 
 @click.command()
-@click.argument("event_file", type=click.File("rb"), metavar="EVENT_FILE")
+@click.argument("event_file", type=click.File("rb"), metavar="[EVENT_FILE]", required=False)
 @click.option(
     "--handler", type=click.Choice(HANDLERS), help="Default: http_handler for an HTTP trigger envelope, else handler."
 )
+@function_options
 @local_option
 @cloud_options
 @output_option
 @debug_option
 def invoke(
-    event_file: IO[bytes], handler: str | None, local: bool, endpoint_url: str | None, profile: str | None, output: str
+    event_file: IO[bytes] | None,
+    handler: str | None,
+    local: bool,
+    endpoint_url: str | None,
+    profile: str | None,
+    output: str,
+    function: str | None = None,
+    qualifier: str | None = None,
+    region: str | None = None,
+    request_file: IO[bytes] | None = None,
 ) -> int:
-    """Run the FC handler on EVENT_FILE (- for stdin) and print its reply."""
+    """Run the FC handler on EVENT_FILE (- for stdin) and print its reply; with --function, invoke the deployed
+    function NAME (FC InvokeFunction, synchronous) with your credentials instead."""
+    if function is not None or qualifier or region or request_file is not None:
+        return invoke_function.checked_run(
+            function, handler, event_file, request_file, qualifier=qualifier, region=region, local=local,
+            endpoint_url=endpoint_url, profile=profile, output=output,
+        )  # fmt: skip
+    if event_file is None:
+        raise UsageProblem("missing EVENT_FILE", "E.g. emr-bootstrap invoke --local events/direct-invocation.json.")
     raw = event_file.read()
     handler = handler or handler_for(raw)
     accounts = named_accounts(raw) if local else []
