@@ -359,6 +359,10 @@ class Emulator:
         self.state.functions.add(function, exist_ok=exist_ok)
         return function.arn
 
+    def delete_function(self, account_id: str, name: str) -> bool:
+        """Remove a function (as if deleted); whether it existed."""
+        return self.state.functions.remove(account_id, name)
+
     def async_invocations(self, function_name: str, account_id: str | None = None) -> list[AsyncInvocation]:
         """The queued ``x-fc-invocation-type: Async`` invocations of a function (every account unless one is given),
         oldest first; each has ``request_id``, ``body`` (the exact bytes), ``qualifier``, ``invoked_at``."""

@@ -89,6 +89,10 @@ class Functions:
         with self._lock:
             return self._functions.get((account_id, name))
 
+    def remove(self, account_id: str, name: str) -> bool:
+        with self._lock:
+            return self._functions.pop((account_id, name), None) is not None
+
     def enqueue(self, invocation: AsyncInvocation) -> None:
         with self._lock:
             self._queue.append(invocation)
