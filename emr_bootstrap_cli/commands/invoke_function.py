@@ -57,7 +57,11 @@ def run(
     profile: str | None,
     output: str,
 ) -> int:
-    with open_target(local=local, endpoint_url=endpoint_url, profile=profile) as target:
+    from emr_bootstrap_cli.commands.invoke import named_accounts
+
+    # --local: a fresh emulator whose FC runs the function, holding the accounts the event names as members.
+    accounts = named_accounts(body) if local else []
+    with open_target(local=local, endpoint_url=endpoint_url, profile=profile, accounts=accounts) as target:
         reply = _invoke(target, function, qualifier, region or DEFAULT_REGION, body, endpoint_url)
     if reply.error_type:
         raise CliError(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from emulator.local_fc import LocalFunctionCompute
+from tests.cli.conftest import EVENTS
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -105,3 +106,22 @@ def test_the_local_form_still_needs_no_function(cli: Cli, tmp_path: Path) -> Non
     run = cli("invoke", "--local", str(event))
     assert run.code == 0, run.err
     assert "planned" in run.out
+
+
+def test_invoke_function_local_runs_in_a_fresh_emulator_without_credentials(cli: Cli, request_file: Path) -> None:
+    event = json.loads(request_file.read_text())
+    event["accountIds"] = ["1000000000000002"]
+    request_file.write_text(json.dumps(event))
+    run = cli("invoke", "--local", "--function", "emr-bootstrap-event", "--request", str(request_file))
+    assert run.code == 0, run.err
+    assert "1000000000000002" in run.out and "planned" in run.out
+
+
+def test_the_http_function_reply_is_rendered_like_a_local_http_invocation(
+    cli: Cli, against: list[str], deployed: LocalFunctionCompute
+) -> None:
+    run = cli("invoke", "--function", "emr-bootstrap-http", str(EVENTS / "http-invocation.json"), *against)
+    local = cli("invoke", "--local", str(EVENTS / "http-invocation.json"))
+    assert run.out.splitlines()[0] == local.out.splitlines()[0]
+    assert run.out.splitlines()[0].startswith("HTTP ")
+    assert run.code == local.code
