@@ -6,7 +6,7 @@ Requests as ``alibabacloud-fc20230330`` 4.8.3 builds them (``client.py``): ``GET
 names are the SDK models' (``models/_function.py`` Function, ``_list_triggers_output.py`` ListTriggersOutput of
 ``_trigger.py`` Trigger, ``_async_config.py`` AsyncConfig). ``Trigger.triggerConfig`` is a JSON *string*.
 A function without an asynchronous configuration: 404 ``AsyncConfigNotExists``, the code
-aliyun/terraform-provider-alicloud's FC 3.0 service (``alicloud/service_alicloud_fcv3.go``) treats as "not found";
+aliyun/terraform-provider-alicloud's FC 3.0 service (``alicloud/service_alicloud_fcv3_v2.go``) treats as "not found";
 its status is unconfirmed (docs/fc-notes.md §5.4, F14). RAM actions ``fc:GetFunction``, ``fc:ListTriggers``,
 ``fc:GetAsyncInvokeConfig`` on the function's ARN (the resource form is F13's question).
 """

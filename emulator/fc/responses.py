@@ -42,8 +42,10 @@ LOG_TYPES = ("None", "Tail")
 # "must start with an English letter ... or an underscore (_) ... letters, digits, underscores, hyphens ... cannot
 # exceed 128 characters" (SDK models/_invoke_function_headers.py).
 ASYNC_TASK_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,127}$")
-# A handler that raises: FC answers 200 with this header and an error body (docs/fc-notes.md §5.2 names the
-# error types; the body's shape, {errorMessage, errorType, stackTrace}, is unconfirmed).
+# A handler that raises: FC answers with this header and the body {errorMessage, errorType, stackTrace}, the stack as
+# one [file, line, function, code] list per frame ("Error handling" of the Python runtime,
+# https://www.alibabacloud.com/help/en/functioncompute/fc/user-guide/error-handling-1-1; docs/fc-notes.md §5.4). The
+# status stays 200 (the page gives none: unconfirmed, F15).
 ERROR_TYPE_HEADER = "x-fc-error-type"
 UNHANDLED = "UnhandledInvocationError"
 
@@ -105,7 +107,10 @@ def _run_sync(ctx: Context, function: Function, qualifier: str, headers: dict[st
         body = {
             "errorMessage": str(exc),
             "errorType": type(exc).__name__,
-            "stackTrace": traceback.format_exception(type(exc), exc, exc.__traceback__),
+            "stackTrace": [
+                [f'File "{frame.filename}"', f"line {frame.lineno}", f"in {frame.name}", frame.line or ""]
+                for frame in traceback.extract_tb(exc.__traceback__)
+            ],
         }
         return Reply(200, body, {**headers, ERROR_TYPE_HEADER: UNHANDLED}, JSON_CONTENT_TYPE)
     return Reply(200, _as_bytes(output), headers, BINARY_CONTENT_TYPE)

@@ -117,7 +117,15 @@ def test_a_handler_that_raises_is_still_200_with_unhandled_invocation_error(emul
 
     assert response.status_code == 200
     assert response.headers["x-fc-error-type"] == "UnhandledInvocationError"
-    assert json.loads(read(response))["errorMessage"] == "boom"
+    body = json.loads(read(response))
+    assert (body["errorMessage"], body["errorType"]) == ("boom", "RuntimeError")
+    # One [file, line, function, code] list per frame, as FC's Python error-handling page shows.
+    assert body["stackTrace"][-1] == [
+        f'File "{__file__}"',
+        body["stackTrace"][-1][1],
+        "in handler",
+        'raise RuntimeError("boom")',
+    ]
 
 
 def test_unknown_function_is_404_function_not_found(emulator: Emulator) -> None:
