@@ -9,9 +9,9 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from emr_bootstrap.errors import CloudError
-from emr_bootstrap.sdk_common import credential_client, openapi_config, translated
 
 from emr_bootstrap_cli import deployment, fc_client, policy_compare
+from emr_bootstrap_cli.fc_client import translated
 from emr_bootstrap_cli.render import one_line
 
 if TYPE_CHECKING:
@@ -54,6 +54,8 @@ class Doctor:
     def __init__(self, target: Target, settings: Settings, fc_endpoint: Callable[[], Any]) -> None:
         self.target = target
         self.settings = settings
+        from emr_bootstrap.sdk_common import credential_client
+
         self.credential = credential_client(target.credentials)
         self._fc_endpoint = fc_endpoint
         self.account_id: str | None = None
@@ -61,6 +63,8 @@ class Doctor:
         self.members: list[str] = []
 
     def _config(self, endpoint: Any) -> Any:
+        from emr_bootstrap.sdk_common import openapi_config
+
         return openapi_config(self.settings, endpoint, self.credential)
 
     # --- identity and directory ---------------------------------------------------------------------------------
@@ -99,7 +103,12 @@ class Doctor:
                 f"Run doctor (and deploy the functions) with credentials of the management account {master}.",
             )
         self.is_management = True
-        self.members = self._active_members(rm)
+        try:
+            self.members = self._active_members(rm)
+        except CloudError as exc:
+            return Check(
+                "resource-directory", FAIL, f"ListAccounts: {_error(exc)}", "Grant resourcemanager:ListAccounts."
+            )
         return Check(
             "resource-directory",
             PASS,

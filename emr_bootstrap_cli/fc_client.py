@@ -11,19 +11,21 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from emr_bootstrap.errors import CloudError, SettingsError
-from emr_bootstrap.sdk_common import credential_client, openapi_config, translated
 from emr_bootstrap.settings import Endpoint, Settings, parse_endpoint
 
 from emr_bootstrap_cli.errors import UsageProblem
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from alibabacloud_fc20230330.client import Client as FcClient
 
     from emr_bootstrap_cli.target import Target
 
+T = TypeVar("T")
 ERROR_TYPE_HEADER: Final = "x-fc-error-type"  # HandledInvocationError | UnhandledInvocationError (§5.2)
 REQUEST_ID_HEADER: Final = "x-fc-request-id"
 
@@ -45,6 +47,7 @@ def endpoint(target: Target, endpoint_url: str | None, region: str, *, invoke: b
 
 def client(target: Target, fc_endpoint: Endpoint) -> FcClient:
     from alibabacloud_fc20230330.client import Client as FcClient
+    from emr_bootstrap.sdk_common import credential_client, openapi_config
 
     settings = Settings.from_env(target.env)
     return FcClient(openapi_config(settings, fc_endpoint, credential_client(target.credentials)))
@@ -63,6 +66,14 @@ class Invocation:
     @property
     def error_type(self) -> str | None:
         return self.headers.get(ERROR_TYPE_HEADER)
+
+
+def translated(fn: Callable[[], T]) -> Callable[[], T]:
+    """The function's SDK error translation, imported on use (the credentials library must not be imported before
+    ``main`` turns the ECS metadata link off)."""
+    from emr_bootstrap.sdk_common import translated as translate
+
+    return translate(fn)
 
 
 def invoke_sync(fc: FcClient, name: str, qualifier: str | None, body: bytes) -> Invocation:

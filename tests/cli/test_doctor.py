@@ -205,3 +205,17 @@ def test_no_credentials_fail_the_first_check_with_the_setup_hint(cli: Cli, setup
 
 def test_a_bad_sample_is_a_usage_error(cli: Cli) -> None:
     assert cli("doctor", "--sample", "0").code == 2
+
+
+def test_an_operator_who_cannot_list_accounts_fails_the_directory_check_with_a_hint(cli: Cli, setup: Setup) -> None:
+    deny = {
+        "Version": "1",
+        "Statement": [{"Effect": "Deny", "Action": "resourcemanager:ListAccounts", "Resource": "*"}],
+    }
+    setup.emu.create_custom_policy(setup.management, "doctor-no-list", json.dumps(deny))
+    key = setup.emu.create_user(setup.management, "doctor-limited", ["AdministratorAccess"])
+    setup.emu.attach_user_policy(setup.management, "doctor-limited", "doctor-no-list", policy_type="Custom")
+    run = doctor(cli, setup, key=key)
+    assert run.code == 1
+    assert failed(run)["resource-directory"]["detail"].startswith("ListAccounts: ")
+    assert "resourcemanager:ListAccounts" in failed(run)["resource-directory"]["hint"]

@@ -125,3 +125,16 @@ def test_the_http_function_reply_is_rendered_like_a_local_http_invocation(
     assert run.out.splitlines()[0] == local.out.splitlines()[0]
     assert run.out.splitlines()[0].startswith("HTTP ")
     assert run.code == local.code
+
+
+def test_a_function_error_with_json_output_is_a_json_error_document(
+    cli: Cli, against: list[str], emu: Emulator, empty: str
+) -> None:
+    def broken(event: bytes, context: object) -> str:
+        raise ValueError("bad event")
+
+    emu.create_function(emu.management_account_id, "invoke-fn-broken-json", handler=broken, exist_ok=True)
+    run = cli("invoke", "--function", "invoke-fn-broken-json", "--request", empty, "-o", "json", *against)
+    assert run.code == 1
+    error = run.json()["error"]
+    assert error["message"].endswith("(UnhandledInvocationError): ValueError: bad event") and error["hint"]
