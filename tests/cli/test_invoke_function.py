@@ -70,13 +70,19 @@ def test_invoke_function_of_a_failed_account_exits_1(
     assert "AccessRoleMissing" in run.out
 
 
+def failing_function(emu: Emulator, name: str, error: Exception) -> None:
+    """A deployed function whose handler raises ``error``."""
+
+    def broken(event: bytes, context: object) -> str:
+        raise error
+
+    emu.create_function(emu.management_account_id, name, handler=broken, exist_ok=True)
+
+
 def test_a_handler_that_raises_is_one_line_with_a_hint_and_exit_1(
     cli: Cli, against: list[str], emu: Emulator, empty: str
 ) -> None:
-    def broken(event: bytes, context: object) -> str:
-        raise RuntimeError("boom")
-
-    emu.create_function(emu.management_account_id, "invoke-fn-broken", handler=broken, exist_ok=True)
+    failing_function(emu, "invoke-fn-broken", RuntimeError("boom"))
     run = cli("invoke", "--function", "invoke-fn-broken", "--request", empty, *against)
     assert run.code == 1
     assert "error: the function invoke-fn-broken failed (UnhandledInvocationError): RuntimeError: boom" in run.err
@@ -130,10 +136,7 @@ def test_the_http_function_reply_is_rendered_like_a_local_http_invocation(
 def test_a_function_error_with_json_output_is_a_json_error_document(
     cli: Cli, against: list[str], emu: Emulator, empty: str
 ) -> None:
-    def broken(event: bytes, context: object) -> str:
-        raise ValueError("bad event")
-
-    emu.create_function(emu.management_account_id, "invoke-fn-broken-json", handler=broken, exist_ok=True)
+    failing_function(emu, "invoke-fn-broken-json", ValueError("bad event"))
     run = cli("invoke", "--function", "invoke-fn-broken-json", "--request", empty, "-o", "json", *against)
     assert run.code == 1
     error = run.json()["error"]
