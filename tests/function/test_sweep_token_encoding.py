@@ -129,3 +129,12 @@ def test_the_openapi_document_gives_the_token_the_length_the_function_accepts() 
     ]
 
     assert lengths and set(lengths) == {MAX_TOKEN_CHARS}
+
+
+def test_every_token_reads_back_whatever_characters_it_ends_in() -> None:
+    request = parse_sweep_request({"action": "sweep", "accountIds": ["1234567890123456"]})
+    tokens = {request.token(Position(page, offset)): Position(page, offset) for page in (1, 7) for offset in range(100)}
+
+    assert len({token[-1] for token in tokens}) > 20  # the last characters vary: none is special
+    for token, position in tokens.items():
+        assert parse_sweep_request({"action": "sweep", "nextToken": token}).start == position
