@@ -243,13 +243,19 @@ _CANDIDATES: Final[dict[str, tuple[str, ...]]] = {
 }
 
 
+def _account_id(value: Any) -> str | None:
+    """An account ID as the string the scope compares: a JSON number is read as its digits."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return value if isinstance(value, str) and _ACCOUNT_ID.fullmatch(value) else None
+
+
 def _find_account_id(event_name: str, record: Mapping[str, Any]) -> tuple[str, str] | None:
-    caller = _dig(record, ("userIdentity", "accountId"))
+    # Normalised like the candidates: a caller written as a number is still the caller.
+    caller = _account_id(_dig(record, ("userIdentity", "accountId")))
     for path in _CANDIDATES[event_name]:
-        value = _lookup(record, path)
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str) or not _ACCOUNT_ID.fullmatch(value):
+        value = _account_id(_lookup(record, path))
+        if value is None:
             continue
         if event_name != "AcceptHandshake" and value == caller:
             # For Create* the caller is the management account: never bootstrap it by mistake.

@@ -116,7 +116,7 @@ class Application:
         if isinstance(job, InvalidJob):
             return invalid(job.error, invocation.request_id)
         if isinstance(job, IgnoredJob):
-            return ignored(job.reason, invocation.request_id)
+            return ignored(job.reason, invocation.request_id, code=job.code)
         if isinstance(job, FailedJob):
             return Result("failed", False, invocation.request_id, error=job.error)
         return self._cloud_job(job, invocation)

@@ -182,6 +182,8 @@ class Result:
     sweep: Mapping[str, Any] | None = None
     # The daily sweep: {"count", "accountIds"} of accounts whose roles it had to create long after they joined.
     missed_by_events: Mapping[str, Any] | None = None
+    # Status "ignored": the rules that ignored the event(s), comma-separated (e.g. "unrelated-event").
+    reason_code: str | None = None
 
     @classmethod
     def of_accounts(
@@ -229,14 +231,16 @@ class Result:
             out["sweep"] = dict(self.sweep)
         if self.reason is not None:
             out["reason"] = self.reason
+        if self.reason_code is not None:
+            out["reasonCode"] = self.reason_code
         if self.error is not None:
             out["error"] = self.error.to_dict()
         return out
 
 
-def ignored(reason: str, request_id: str, *, dry_run: bool = False) -> Result:
-    """A trigger event this function does not act on (e.g. an unrelated ActionTrail event)."""
-    return Result("ignored", dry_run, request_id, reason=reason)
+def ignored(reason: str, request_id: str, *, dry_run: bool = False, code: str | None = None) -> Result:
+    """A trigger event this function does not act on (e.g. an unrelated ActionTrail event); ``code``: its rules."""
+    return Result("ignored", dry_run, request_id, reason=reason, reason_code=code)
 
 
 def invalid(error: BaseException | ErrorInfo, request_id: str, *, dry_run: bool = False) -> Result:

@@ -7,9 +7,10 @@ deployment's scope (``scope.py``), which is applied to every account whatever th
 
 The token says where a stopped sweep resumes (page and offset in the directory's listing) and carries the sweep's
 options, so a resumed sweep selects exactly the same accounts. It also carries the chain's state: the number of the
-hop that issued it, where that hop started, and the chain's bound (README "Sweeps"). It is base64url JSON, checked
-field by field on the way back in: a forged one can name another position, narrower filters or a lower bound, never
-a wider scope or a longer chain than the function computes itself.
+hop that issued it, where that hop started, and the chain's bound (README "Sweeps"). It is base64url of the
+zlib-compressed JSON (tokens of plain base64url JSON, as issued before, are still read), checked field by field on the
+way back in: a forged one can name another position, narrower filters or a lower bound, never a wider scope or a
+longer chain than the function computes itself.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ import base64
 import binascii
 import json
 import re
+import zlib
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Final
 
 from emr_bootstrap import safe_json
 from emr_bootstrap.directory import PAGE_SIZE
 from emr_bootstrap.errors import InvalidRequest
-from emr_bootstrap.request import BootstrapRequest, parse_request
+from emr_bootstrap.request import MAX_PAYLOAD_BYTES, BootstrapRequest, parse_request
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -32,9 +34,14 @@ if TYPE_CHECKING:
     from emr_bootstrap.catalog import Catalog
 
 ACTION: Final = "sweep"
-# At most 200 IDs per list and a token of at most 30,000 characters: any sweep request fits the 64 KiB body limit.
+# At most 200 IDs per list: any sweep request fits the 64 KiB body limit. The largest accepted request's options are
+# about 25,000 characters of JSON (three lists of 200 IDs of at most 67 characters, role fields bounded by the
+# catalog); compressed they take at most that plus 0.1% (zlib's compressBound), so its token, base64url, is at most
+# about 34,000 characters, and a token of any size accepted here fits the body of the request that sends it back.
 MAX_IDS: Final = 200
-MAX_TOKEN_CHARS: Final = 30_000
+MAX_TOKEN_CHARS: Final = MAX_PAYLOAD_BYTES - len('{"action":"sweep","nextToken":""}')
+# The decompressed document is read only up to this size (a zip bomb stops there): twice any request's size.
+MAX_TOKEN_DOCUMENT_BYTES: Final = 2 * MAX_PAYLOAD_BYTES
 MAX_WINDOW_MINUTES: Final = 7 * 24 * 60
 TOKEN_VERSION: Final = 1
 # A fan-out batch's share of the caller's AssumeRole quota: at most 1000 batches share it (sweep.MAX_BATCHES), so a
@@ -123,7 +130,7 @@ class SweepRequest:
         if max_hops is not None:
             document["maxHops"] = max_hops
         text = json.dumps(document, separators=(",", ":"), sort_keys=True)
-        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+        return base64.urlsafe_b64encode(zlib.compress(text.encode(), 9)).decode().rstrip("=")
 
 
 def parse_sweep_request(payload: Mapping[str, Any], *, catalog: Catalog | None = None) -> SweepRequest:
@@ -180,7 +187,7 @@ def _decode_token(token: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     if not isinstance(token, str) or not 1 <= len(token) <= MAX_TOKEN_CHARS:
         raise bad("not a string of a sensible size")
     try:
-        document = safe_json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("utf-8"))
+        document = safe_json.loads(read_token(token).decode("utf-8"))
     except (binascii.Error, ValueError) as exc:  # UnicodeDecodeError, JSONDecodeError and JsonRejected too
         raise bad("not base64url JSON") from exc
     if not isinstance(document, dict) or document.get("v") != TOKEN_VERSION:
@@ -211,6 +218,23 @@ def _decode_token(token: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         "max_hops": max_hops,
         "previous_start": Position(previous[0], previous[1]) if previous is not None else None,
     }
+
+
+def read_token(token: str) -> bytes:
+    """The JSON bytes a token carries: zlib-compressed (a zlib stream starts with 0x78, a JSON object with ``{``)
+    or, as issued before, plain. Raises ``ValueError`` for anything else, and for a document that would decompress
+    past :data:`MAX_TOKEN_DOCUMENT_BYTES` (decompression stops there)."""
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    if raw[:1] != b"x":
+        return raw
+    inflater = zlib.decompressobj()
+    try:
+        text = inflater.decompress(raw, MAX_TOKEN_DOCUMENT_BYTES)
+    except zlib.error as exc:
+        raise ValueError("not a zlib stream") from exc
+    if not inflater.eof or inflater.unconsumed_tail or inflater.unused_data:
+        raise ValueError("truncated, too large, or followed by other data")
+    return text
 
 
 def _count(value: Any, low: int) -> bool:

@@ -65,6 +65,9 @@ EVENTS = Path(__file__).resolve().parents[2] / "events"
         pytest.param((EVENTS / "timer-daily.json").read_bytes(), id="timer"),
         pytest.param((EVENTS / "actiontrail-create-resource-account.json").read_bytes(), id="cloud-event"),
         pytest.param((EVENTS / "eventbridge-batch.json").read_bytes(), id="cloud-event-batch"),
+        pytest.param(
+            (EVENTS / "actiontrail-carrier-no-response-elements.json").read_bytes(), id="cloud-event-no-account-id"
+        ),
         pytest.param((EVENTS / "direct-sweep.json").read_bytes(), id="direct-sweep-sample"),
         pytest.param(b"not json", id="not-json"),
         pytest.param(b"\xff\xfe", id="not-utf8"),

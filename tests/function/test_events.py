@@ -154,9 +154,12 @@ def test_response_elements_serialized_as_a_json_string_are_read() -> None:
     assert trigger.accounts[0].found_at == "responseElements.Account.AccountId"
 
 
-def test_create_event_never_uses_request_parameters_payer_or_the_caller() -> None:
-    # requestParameters.PayerAccountId and userIdentity.accountId are the management account.
+@pytest.mark.parametrize("caller", [MGMT, int(MGMT)], ids=["string", "number"])
+def test_create_event_never_uses_request_parameters_payer_or_the_caller(caller: object) -> None:
+    # requestParameters.PayerAccountId and userIdentity.accountId are the management account; a caller written as
+    # a number is still the caller.
     event = sample_json("actiontrail-create-resource-account.json")
+    event["data"]["userIdentity"]["accountId"] = caller
     event["data"]["responseElements"] = {"RequestId": "x", "AccountId": MGMT}
     del event["data"]["referencedResources"]
     trigger = parse_trigger(encode(event))

@@ -4,7 +4,6 @@ already done that get no write."""
 
 from __future__ import annotations
 
-import base64
 import json
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -14,7 +13,7 @@ from emr_bootstrap.cloud import AccountInfo, AccountPage
 from emr_bootstrap.errors import CloudError
 from emr_bootstrap.reconcile import Reconciler
 from emr_bootstrap.sweep import FanOut, Sweeper
-from emr_bootstrap.sweep_request import Position, parse_sweep_request
+from emr_bootstrap.sweep_request import Position, parse_sweep_request, read_token
 from emr_bootstrap.timing import Deadline
 
 from tests.function.fakes import FakeClock, FakeConnector, FakeDirectory, FakeRam, fast_settings
@@ -60,7 +59,7 @@ def run(
 
 
 def token_document(token: str) -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    document: dict[str, Any] = json.loads(read_token(token))
     return document
 
 

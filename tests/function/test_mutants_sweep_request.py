@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import zlib
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from emr_bootstrap.sweep_request import (
     SweepRequest,
     parse_sweep_batch,
     parse_sweep_request,
+    read_token,
 )
 from emr_bootstrap.versions import parse_emr_version
 
@@ -140,16 +142,16 @@ def test_a_plain_sweep_has_no_filters_and_no_options() -> None:
     assert one_minute.changed_within_minutes == 1 and one_minute.folder_ids == frozenset({"fd-a"})
 
 
-def test_a_token_is_unpadded_base64url_of_compact_sorted_json() -> None:
+def test_a_token_is_unpadded_base64url_of_compressed_compact_sorted_json() -> None:
     request = parse_sweep_request(sweep(folderIds=["fd-b", "fd-a"], dryRun=True))
     token = request.token(Position(3, 7), continues=True)
     assert "=" not in token
-    text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    text = zlib.decompress(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))).decode()
     assert text == (
         '{"continues":true,"from":[1,0],"hop":1,"offset":7,"options":{"dryRun":true,"folderIds":["fd-a","fd-b"]},'
         '"page":3,"v":1}'
     )
-    assert json.loads(base64.urlsafe_b64decode(request.token(Position()) + "==="))["continues"] is False
+    assert json.loads(read_token(request.token(Position())))["continues"] is False
 
 
 def test_a_resumed_sweep_has_the_options_position_and_continuation_of_its_token() -> None:

@@ -119,6 +119,16 @@ def test_a_fan_out_batch_naming_a_denied_account_opens_no_session() -> None:
     assert world.opened == {B}
 
 
+@pytest.mark.parametrize("share", [0.5, 0.001, 1])
+def test_a_fan_out_batch_naming_an_account_off_the_allow_list_opens_no_session(share: float) -> None:
+    world = World({"EMR_BOOTSTRAP_ACCOUNT_ALLOWLIST": B}, [OWN, A, B])
+
+    result = world.invoke({"action": "sweep-batch", "accountIds": [A, B], "share": share})
+
+    assert codes(result)[A] == "AccountOutOfScope"
+    assert world.opened == {B}
+
+
 def test_an_account_on_both_the_allow_and_the_deny_list_is_kept_out_on_every_path() -> None:
     world = World({"EMR_BOOTSTRAP_ACCOUNT_ALLOWLIST": f"{A},{B}", "EMR_BOOTSTRAP_ACCOUNT_DENYLIST": A}, [A, B])
 
@@ -194,3 +204,11 @@ def test_a_sweep_request_for_a_sub_folder_stays_inside_the_allowed_folder() -> N
     world.invoke({"action": "sweep", "folderIds": ["fd-x"]})
 
     assert world.opened == {B}  # C is in an fd-x too, but outside the allowed folder
+
+
+def test_a_sweep_requests_exclude_list_holds_beside_its_account_list() -> None:
+    world = World({}, [A, B, C])
+
+    result = world.invoke({"action": "sweep", "accountIds": [A, B], "excludeAccountIds": [A]})
+
+    assert result["sweep"]["selected"] == 1 and world.opened == {B}

@@ -17,7 +17,7 @@ from emr_bootstrap.jobs import SweepJob, SweepOrigin, request_job
 from emr_bootstrap.reconcile import Reconciler
 from emr_bootstrap.settings import Settings
 from emr_bootstrap.sweep import FanOut, Sweeper, max_hops
-from emr_bootstrap.sweep_request import Position, parse_sweep_batch, parse_sweep_request
+from emr_bootstrap.sweep_request import Position, parse_sweep_batch, parse_sweep_request, read_token
 from emr_bootstrap.sweep_runner import run_sweep
 from emr_bootstrap.timing import Deadline
 
@@ -74,7 +74,7 @@ def chain(directory: FakeDirectory, first: dict[str, Any] | None = None, **kwarg
 
 
 def token_document(token: str) -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    document: dict[str, Any] = json.loads(read_token(token))
     return document
 
 

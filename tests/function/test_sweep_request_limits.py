@@ -51,12 +51,6 @@ def test_the_largest_sweep_request_of_real_sized_ids_is_resumed_by_its_tokens() 
     assert chain.run(largest_request(members, longest=False)) == members
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: a sweep request of 200 IDs per list of the longest accepted forms (20-digit accounts, "
-    "64-character folders) fits the 64 KiB body, but its resume token exceeds MAX_TOKEN_CHARS (30,000), so the "
-    "function refuses its own token and the sweep cannot be resumed",
-)
 def test_the_largest_sweep_request_accepted_is_resumed_by_its_tokens() -> None:
     members = MEMBERS[:3]
     chain = Chain(members)
