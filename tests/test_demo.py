@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_readme_commands import invocations, unknown
+from tests.test_readme_commands import invocations, operator_shell, unknown
 
 REPO = Path(__file__).resolve().parent.parent
 WRITES = ("CreateRole", "AttachPolicyToRole", "UpdateRole")
@@ -21,10 +21,12 @@ WRITES = ("CreateRole", "AttachPolicyToRole", "UpdateRole")
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], list[Any]]:
-    results = tmp_path_factory.mktemp("demo") / "results.json"
+    home = tmp_path_factory.mktemp("demo")
+    results = home / "results.json"
     run = subprocess.run(
         [sys.executable, "scripts/demo.py", "--json", str(results)],
         cwd=REPO,
+        env=operator_shell(home),  # as `make demo` in a new user's shell: no EMR_BOOTSTRAP_LOG_LEVEL
         capture_output=True,
         text=True,
         timeout=300,

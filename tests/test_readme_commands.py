@@ -5,6 +5,7 @@ shows (word for word, whatever the table's layout) and exit as it says."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+import yaml
 
 from emr_bootstrap_cli.main import cli
 
@@ -145,6 +147,40 @@ def test_the_cli_is_where_the_readme_says_after_set_up() -> None:
     assert SCRIPT.is_file() and os.access(SCRIPT, os.X_OK)
 
 
+def operator_shell(home: Path) -> dict[str, str]:
+    """A new user's shell: an empty HOME, no keys or settings, no colour, the venv's scripts first on PATH."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ALIBABA_CLOUD_", "EMR_BOOTSTRAP_"))}
+    env.update(HOME=str(home), NO_COLOR="1", PATH=f"{SCRIPT.parent}{os.pathsep}{env.get('PATH', '')}")
+    return env
+
+
+def test_every_s_yaml_var_the_readme_names_is_in_s_yaml() -> None:
+    s_yaml = yaml.safe_load((REPO / "s.yaml").read_text())
+    named = set(re.findall(r"vars\.(\w+)", readme()))
+    assert {"region", "eventRole", "httpRole", "asyncFailureDestination"} <= named
+    assert named - set(s_yaml["vars"]) == set()
+    assert s_yaml["access"] == "default" and "`access: default`" in readme()
+
+
+def test_invoke_local_does_with_the_cloud_account_sample_what_the_events_readme_says(tmp_path: Path) -> None:
+    """events/README.md: in the cloud a CreateVerifying account is skipped, but `invoke --local` creates the
+    accounts an event names as active members, "so there the roles are `created`"."""
+    assert "so there the roles are `created`" in (REPO / "events" / "README.md").read_text()
+    sample = "events/actiontrail-create-cloud-account.json"
+    run = subprocess.run(
+        [str(SCRIPT), "invoke", "--local", sample, "-o", "json"],
+        cwd=REPO,
+        env=operator_shell(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    (account,) = json.loads(run.stdout)["accounts"]
+    assert {role["outcome"] for role in account["roles"]} == {"created"}
+
+
 # ---------------------------------------------------------------------------------------------- console sessions
 def console_sessions(text: str) -> list[tuple[str, str]]:
     """(command, its output as shown) for every ``$ emr-bootstrap`` line of the console blocks but ``serve``."""
@@ -177,12 +213,10 @@ def test_a_readme_console_session_prints_what_the_readme_shows(command: str, sho
         if shutil.which(tool) is None:
             pytest.skip(f"{tool} is not installed")
     answer = re.search(r"\? \[y/N\]: (\w+)$", shown, re.MULTILINE)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ALIBABA_CLOUD_", "EMR_BOOTSTRAP_"))}
-    env.update(HOME=str(tmp_path), NO_COLOR="1", PATH=f"{SCRIPT.parent}{os.pathsep}{env.get('PATH', '')}")
     run = subprocess.run(
         ["bash", "-c", command],
         cwd=REPO,
-        env=env,
+        env=operator_shell(tmp_path),
         input=f"{answer.group(1)}\n" if answer else "",
         capture_output=True,
         text=True,
