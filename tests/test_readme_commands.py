@@ -227,3 +227,30 @@ def test_a_readme_console_session_prints_what_the_readme_shows(command: str, sho
     assert expected - words(run.stdout + run.stderr) == set(), run.stdout + run.stderr
     if "exit $?" not in command:
         assert run.returncode == 0, run.stderr
+
+
+def local_commands(text: str) -> list[str]:
+    """The ``emr-bootstrap`` lines of the ``sh`` blocks that need no cloud: ``--local``, ``catalog``, ``--help``."""
+    lines = [
+        line.split("  #")[0].strip()
+        for lang, body in _FENCE.findall(text)
+        if lang == "sh"
+        for line in body.splitlines()
+    ]
+    return [
+        line
+        for line in lines
+        if line.startswith("emr-bootstrap ") and re.search(r" --local\b| catalog$| --help$", line)
+    ]
+
+
+LOCAL_COMMANDS = local_commands(readme())
+
+
+@pytest.mark.parametrize("command", LOCAL_COMMANDS)
+def test_a_readme_command_that_needs_no_cloud_runs(command: str, tmp_path: Path) -> None:
+    assert len(LOCAL_COMMANDS) >= 4
+    run = subprocess.run(
+        ["bash", "-c", command], cwd=REPO, env=operator_shell(tmp_path), capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
