@@ -29,8 +29,6 @@ SCRIPT = Path(sys.executable).parent / "emr-bootstrap"
 # doctor). The README documents them already; once they are merged, the test below says to empty this.
 PENDING: dict[str, frozenset[str]] = {
     "plan": frozenset({"--out"}),
-    "invoke": frozenset({"--function", "--qualifier", "--region", "--request"}),
-    "doctor": frozenset({"*"}),
 }
 _SPAN = re.compile(r"`([^`\n]+)`")
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
