@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 PROG = "emr-bootstrap"
+INTERRUPTED_HINT = "Writes are idempotent: run the same command again to finish (plan first to see what is left)."
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,8 +41,8 @@ def cli(ctx: click.Context) -> None:
     --function` calls the deployed function, `doctor` checks a deployment.
 
     Exit codes: 0 all good; 1 an account failed or drifted, or you declined; 2 a usage error; 3 a credentials or
-    permission problem; 130 interrupted. Shell completion (bash): eval "$(_EMR_BOOTSTRAP_COMPLETE=bash_source
-    emr-bootstrap)".
+    permission problem; 130 interrupted. Shell completion: eval "$(emr-bootstrap completion bash)" (or zsh,
+    fish).
     """
     ctx.ensure_object(State)
 
@@ -62,10 +63,9 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
         except click.exceptions.Abort:
             _error("aborted", None, EXIT_FAILED, json_wanted=json_wanted)
             return EXIT_FAILED
-        except click.ClickException as exc:
-            exc.show()
-            if json_wanted:
-                _json_error(exc.format_message(), "See --help.", EXIT_USAGE)
+        except click.ClickException as exc:  # one line and a hint, like every other refusal
+            usage = exc.ctx.command_path if isinstance(exc, click.UsageError) and exc.ctx else prog
+            _error(exc.format_message(), f"See '{usage} --help'.", EXIT_USAGE, json_wanted=json_wanted)
             return EXIT_USAGE
         except CliError as exc:
             if state.debug:
@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
         except SystemExit as exc:  # the emulator's argparse exits on --help and on usage errors
             return exc.code if isinstance(exc.code, int) else EXIT_FAILED
         except KeyboardInterrupt:
-            _error("interrupted", None, EXIT_INTERRUPTED, json_wanted=json_wanted)
+            _error("interrupted", INTERRUPTED_HINT, EXIT_INTERRUPTED, json_wanted=json_wanted)
             return EXIT_INTERRUPTED
         except Exception as exc:
             if state.debug:

@@ -11,11 +11,10 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 from emr_bootstrap.errors import InvalidRequest
-from emr_bootstrap.jobs import BootstrapJob
 from emr_bootstrap.request import DRIFT_MODES, BootstrapRequest, parse_request
 
-from emr_bootstrap_cli import render
-from emr_bootstrap_cli.errors import EXIT_FAILED, UsageProblem
+from emr_bootstrap_cli import batches, render
+from emr_bootstrap_cli.errors import EXIT_CREDENTIALS, EXIT_FAILED, UsageProblem
 from emr_bootstrap_cli.options import cloud_options, debug_option, local_option, output_option, say
 from emr_bootstrap_cli.outcome import complaint, exit_code
 from emr_bootstrap_cli.target import open_target
@@ -48,6 +47,19 @@ def request_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+def request_object(request_file: IO[str] | None, example: str) -> dict[str, Any]:
+    """The JSON object of ``--request FILE`` (empty without one); a :class:`UsageProblem` for anything else."""
+    if request_file is None:
+        return {}
+    try:
+        loaded = json.load(request_file)
+    except ValueError as exc:
+        raise UsageProblem(f"--request {request_file.name}: not JSON ({exc})", "Give a JSON object.") from exc
+    if not isinstance(loaded, dict):
+        raise UsageProblem(f"--request {request_file.name}: not a JSON object", example)
+    return loaded
+
+
 def build_request(
     account_ids: tuple[str, ...],
     request_file: IO[str] | None,
@@ -59,15 +71,7 @@ def build_request(
     drift: str | None,
     dry_run: bool,
 ) -> BootstrapRequest:
-    payload: dict[str, Any] = {}
-    if request_file is not None:
-        try:
-            loaded = json.load(request_file)
-        except ValueError as exc:
-            raise UsageProblem(f"--request {request_file.name}: not JSON ({exc})", "Give a JSON object.") from exc
-        if not isinstance(loaded, dict):
-            raise UsageProblem(f"--request {request_file.name}: not a JSON object", 'E.g. {"accountIds": [...]}.')
-        payload = loaded
+    payload = request_object(request_file, 'E.g. {"accountIds": [...]}.')
     given = {
         "accountIds": list(account_ids),
         "emrVersion": emr_version,
@@ -101,23 +105,31 @@ def show(result: Mapping[str, Any], output: str) -> int:
 
 def conclude(result: Mapping[str, Any], output: str) -> int:
     """The exit code for a result already printed; with JSON on stdout, the line about it on stderr (a table
-    already shows the errors and their hints)."""
-    said = complaint(result) if output == "json" else None
+    already shows the errors and their hints, but not what to do about credentials)."""
+    code = exit_code(result)
+    said = complaint(result) if output == "json" or code == EXIT_CREDENTIALS else None
     if said is not None:
         message, hint = said
         err = render.console(sys.stderr)
         err.print(f"emr-bootstrap: {message}")
         if hint:
             err.print(f"  hint: {hint}")
-    return exit_code(result)
+    return code
 
 
 def _run(target: Target, request: BootstrapRequest) -> dict[str, Any]:
-    return target.run(BootstrapJob(request)).to_dict()
+    """The request's result; over many accounts in batches, with progress on stderr."""
+    return batches.run(target, request, "plan" if request.dry_run else "apply")
 
 
 @click.command()
 @request_options
+@click.option(
+    "--out",
+    "out_file",
+    metavar="FILE",
+    help="Also save the plan to FILE (JSON), for apply FILE to apply exactly it.",
+)
 def plan(
     account_ids: tuple[str, ...],
     request_file: IO[str] | None,
@@ -125,18 +137,27 @@ def plan(
     endpoint_url: str | None,
     profile: str | None,
     output: str,
+    out_file: str | None,
     **fields: Any,
 ) -> int:
-    """Show what apply would change in the named accounts (a dry run: reads only)."""
+    """Show what apply would change in the named accounts (a dry run: reads only); --out saves it."""
+    from emr_bootstrap_cli.commands import saved  # saved.py uses this module's helpers
+
     request = build_request(account_ids, request_file, dry_run=True, **fields)
     with open_target(local=local, endpoint_url=endpoint_url, profile=profile, accounts=request.account_ids) as target:
-        return show(_run(target, request), output)
+        result = _run(target, request)
+        if out_file is not None:
+            saved.save_plan(out_file, request, result, target, local)
+        return show(result, output)
 
 
 @click.command()
 @request_options
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
+@click.pass_context
 def apply(
+    ctx: click.Context,
+    /,
     account_ids: tuple[str, ...],
     request_file: IO[str] | None,
     local: bool,
@@ -146,7 +167,14 @@ def apply(
     yes: bool,
     **fields: Any,
 ) -> int:
-    """Grant the missing EMR roles in the named accounts: shows the plan, asks, then writes."""
+    """Grant the missing EMR roles in the named accounts: shows the plan, asks, then writes. apply PLAN_FILE
+    applies a plan saved by plan --out, if the cloud still matches it (no question: the file is the approval)."""
+    from emr_bootstrap_cli.commands import saved
+
+    if saved.is_plan_file(account_ids):
+        return saved.apply_plan(
+            ctx, account_ids[0], local=local, endpoint_url=endpoint_url, profile=profile, output=output
+        )
     request = build_request(account_ids, request_file, dry_run=False, **fields)
     with open_target(local=local, endpoint_url=endpoint_url, profile=profile, accounts=request.account_ids) as target:
         planned = _run(target, dataclasses.replace(request, dry_run=True))
