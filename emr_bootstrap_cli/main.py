@@ -1,9 +1,10 @@
 """``emr-bootstrap``: ``main(argv) -> int`` and one error path (the model is pypa/build's ``main``).
 
-Exit codes: 0 all good; 1 some accounts failed or drifted (or the operator declined, or a saved plan no longer
-matches); 2 a usage error (a bad command line, request, event file or setting; a question nobody answered); 3 a
-credentials or permission problem; 130 interrupted (Ctrl-C). An error is one line saying what went wrong and a
-hint, on stderr (with ``-o json`` also as a JSON document on stdout); a traceback only with ``--debug``.
+Exit codes: 0 all good; 1 some accounts failed, drifted, were not attempted or are not ready (they need action), or
+the operator declined, or a saved plan no longer matches; 2 a usage error (a bad command line, request, event file,
+plan file or setting; a question nobody answered); 3 a credentials or permission problem; 130 interrupted (Ctrl-C).
+An error is one line saying what went wrong and a hint, on stderr (with ``-o json`` also as a JSON document on
+stdout); a traceback only with ``--debug``.
 """
 
 from __future__ import annotations
@@ -61,7 +62,12 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
         try:
             code = cli.main(args=args, prog_name=prog, standalone_mode=False, obj=state)
         except click.exceptions.Abort:
-            _error("aborted", None, EXIT_FAILED, json_wanted=json_wanted)
+            _error(
+                "aborted",
+                "Nothing more was done; run the command again when ready.",
+                EXIT_FAILED,
+                json_wanted=json_wanted,
+            )
             return EXIT_FAILED
         except click.ClickException as exc:  # one line and a hint, like every other refusal
             usage = exc.ctx.command_path if isinstance(exc, click.UsageError) and exc.ctx else prog

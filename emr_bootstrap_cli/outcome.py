@@ -18,6 +18,9 @@ CREDENTIAL_CODES: Final = frozenset(
     {codes.CREDENTIALS_MISSING, codes.NO_PERMISSION, "SignatureDoesNotMatch", "IncompleteSignature"}
 )
 CREDENTIAL_PREFIXES: Final = ("InvalidAccessKeyId", "InvalidSecurityToken", "Forbidden")
+FAILED_HINT: Final = (
+    "Each account's error says why; once the cause has passed, run the command again (it is idempotent)."
+)
 CREDENTIALS_HINT: Final = (
     "Check the access key pair (ALIBABA_CLOUD_ACCESS_KEY_ID and _SECRET, or --profile), and that its user may call "
     "RAM, STS and Resource Manager (README 'Deploy')."
@@ -91,4 +94,4 @@ def complaint(result: Mapping[str, Any]) -> tuple[str, str | None] | None:
     drifted = sum(r.get("outcome") == "drifted" for a in accounts for r in a.get("roles", []))
     parts = [f"{len(bad)} of {len(accounts)} accounts failed, were not attempted or are not ready"] if bad else []
     parts += [f'{drifted} roles drifted (left alone; "drift": "repair" restores their trust)'] if drifted else []
-    return "; ".join(parts), hint
+    return "; ".join(parts), hint or FAILED_HINT

@@ -143,6 +143,8 @@ def plan(
     """Show what apply would change in the named accounts (a dry run: reads only); --out saves it."""
     from emr_bootstrap_cli.commands import saved  # saved.py uses this module's helpers
 
+    if out_file is not None and out_file.strip() in ("", "-"):
+        raise UsageProblem("--out needs a file name (stdout carries the table or the JSON)", "E.g. --out plan.json.")
     request = build_request(account_ids, request_file, dry_run=True, **fields)
     with open_target(local=local, endpoint_url=endpoint_url, profile=profile, accounts=request.account_ids) as target:
         result = _run(target, request)

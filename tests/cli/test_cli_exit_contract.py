@@ -41,6 +41,7 @@ def test_a_partial_result_exits_1(cli: Cli, emu: Emulator, against: list[str]) -
 
     assert run.code == 1
     assert run.json()["status"] == "partial" and "1 of 2 accounts failed" in run.err
+    assert run.err.splitlines()[-1].startswith("  hint: ")
 
 
 def test_an_account_not_ready_needs_action_and_exits_1(cli: Cli, emu: Emulator, against: list[str]) -> None:

@@ -162,3 +162,9 @@ def test_a_plan_with_failed_accounts_is_not_saved(cli: Cli, emu: Emulator, again
     run = cli("plan", member, "--out", str(tmp_path / "plan.json"), *against)
 
     assert run.code == 1 and "was not written" in run.err and not (tmp_path / "plan.json").exists()
+
+
+def test_out_needs_a_file_name_since_stdout_carries_the_table(cli: Cli) -> None:
+    run = cli("plan", "--local", "1000000000000002", "--out", "-")
+
+    assert run.code == 2 and run.out == "" and "--out needs a file name" in run.err
