@@ -26,7 +26,10 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 PROG = "emr-bootstrap"
-INTERRUPTED_HINT = "Writes are idempotent: run the same command again to finish (plan first to see what is left)."
+INTERRUPTED_HINT = (
+    "A write in progress may have created roles or attached policies; every command is idempotent: run it again to "
+    "finish (plan first to see what is left)."
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -61,7 +64,10 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
     with quiet_function_logs():
         try:
             code = cli.main(args=args, prog_name=prog, standalone_mode=False, obj=state)
-        except click.exceptions.Abort:
+        except click.exceptions.Abort as exc:
+            if isinstance(exc.__context__, KeyboardInterrupt):  # click turns Ctrl-C into Abort: it is still 130
+                _error("interrupted", INTERRUPTED_HINT, EXIT_INTERRUPTED, json_wanted=json_wanted)
+                return EXIT_INTERRUPTED
             _error(
                 "aborted",
                 "Nothing more was done; run the command again when ready.",

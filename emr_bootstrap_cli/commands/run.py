@@ -202,11 +202,15 @@ def count(n: int, noun: str) -> str:
 
 
 def confirmed(question: str, command: str) -> bool:
-    """The operator's yes; a :class:`UsageProblem` (exit 2, nothing written) when no answer can come."""
-    try:
-        return click.confirm(question, default=False, err=True)
-    except click.Abort as exc:  # no answer: stdin closed or not interactive
+    """The operator's yes (y or yes; anything else is no); a :class:`UsageProblem` (exit 2, nothing written) when
+    no answer can come. Not click.confirm: it turns Ctrl-C into the same Abort as a closed stdin, and Ctrl-C must
+    stay an interruption (exit 130)."""
+    click.echo(f"{question} [y/N]: ", nl=False, err=True)
+    answer = sys.stdin.readline()
+    if not answer:  # end of input: stdin closed or not interactive
+        click.echo("", err=True)
         raise UsageProblem(
             f"{command} asks for confirmation, and no answer came (stdin is closed): nothing was written",
             "Pass --yes to write without asking, after reviewing the plan above.",
-        ) from exc
+        )
+    return answer.strip().lower() in ("y", "yes")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -124,3 +125,29 @@ def test_with_json_output_every_refusal_is_a_json_document_and_one_line_with_a_h
     assert run.json()["status"] == "invalid" and error["message"] and error["hint"]
     line, hint = run.err.splitlines()
     assert line.startswith("emr-bootstrap: error: ") and hint.startswith("  hint: ")
+
+
+def test_ctrl_c_at_the_question_exits_130_through_the_console_script_having_written_nothing() -> None:
+    process = subprocess.Popen(
+        [str(SCRIPT), "apply", "--local", "1000000000000002"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        asked = ""
+        while not asked.endswith("[y/N]: "):
+            char = process.stderr.read(1)
+            assert char, asked
+            asked += char
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=60)
+        err = asked + process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    assert code == 130, err
+    assert "emr-bootstrap: error: interrupted" in err and "stdin is closed" not in err and "applying" not in err
