@@ -5,11 +5,13 @@ first, a confirmation, then the run that writes."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import sys
 from typing import IO, TYPE_CHECKING, Any
 
 import click
+from click.shell_completion import CompletionItem
 from emr_bootstrap.errors import InvalidRequest
 from emr_bootstrap.request import DRIFT_MODES, BootstrapRequest, parse_request
 
@@ -27,10 +29,21 @@ if TYPE_CHECKING:
 REQUEST_HELP = "JSON request file (README 'Request'; - for stdin); arguments and options override its fields."
 
 
-def request_options(f: Callable[..., Any]) -> Callable[..., Any]:
+def _plan_files(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Complete ``apply``'s argument as a file name (a saved plan); account IDs cannot be guessed."""
+    return [CompletionItem(incomplete, type="file")]
+
+
+def request_options(f: Callable[..., Any], *, plan_file: bool = False) -> Callable[..., Any]:
+    """The request's arguments and options; ``plan_file``: the argument may also be one saved plan (apply)."""
+    accounts = (
+        click.argument("account_ids", nargs=-1, metavar="[ACCOUNT_ID]... | PLAN_FILE", shell_complete=_plan_files)
+        if plan_file
+        else click.argument("account_ids", nargs=-1, metavar="[ACCOUNT_ID]...")
+    )
     for decorator in reversed(
         [
-            click.argument("account_ids", nargs=-1, metavar="[ACCOUNT_ID]..."),
+            accounts,
             click.option("--request", "request_file", type=click.File("r"), help=REQUEST_HELP),
             click.option("--emr-version", metavar="VERSION", help="EMR-5.16.0, 3.32.0, 5.16: picks the ECS role."),
             click.option("--feature", "features", multiple=True, metavar="NAME", help="costAnalysis, studio."),
@@ -154,7 +167,7 @@ def plan(
 
 
 @click.command()
-@request_options
+@functools.partial(request_options, plan_file=True)
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
 @click.pass_context
 def apply(

@@ -109,11 +109,19 @@ def test_completion_prints_the_script_for_each_shell(cli: Cli, shell: str) -> No
     assert run.code == 0 and "_EMR_BOOTSTRAP_COMPLETE" in run.out
 
 
-def test_bash_completion_completes_commands_and_options_through_the_console_script() -> None:
+@pytest.mark.parametrize(
+    ("words", "completed"),
+    [
+        ("emr-bootstrap sweep --dr", ["plain,--dry-run", "plain,--drift"]),
+        ("emr-bootstrap apply pla", ["file,pla"]),  # apply PLAN_FILE: the shell completes file names
+    ],
+)
+def test_bash_completion_completes_options_and_plan_files_through_the_console_script(
+    words: str, completed: list[str]
+) -> None:
     script = Path(sys.executable).with_name("emr-bootstrap")
-    env = {**os.environ, "COMP_WORDS": "emr-bootstrap sweep --dr", "COMP_CWORD": "2"}
-    env["_EMR_BOOTSTRAP_COMPLETE"] = "bash_complete"
+    env = {**os.environ, "COMP_WORDS": words, "COMP_CWORD": "2", "_EMR_BOOTSTRAP_COMPLETE": "bash_complete"}
 
     done = subprocess.run([script], env=env, capture_output=True, text=True, check=False, timeout=60)
 
-    assert done.returncode == 0 and done.stdout.split() == ["plain,--dry-run", "plain,--drift"]
+    assert done.returncode == 0 and done.stdout.split() == completed
