@@ -1,9 +1,10 @@
 """``emr-bootstrap``: ``main(argv) -> int`` and one error path (the model is pypa/build's ``main``).
 
-Exit codes: 0 all good; 1 some accounts failed or drifted (or the operator declined, or a saved plan no longer
-matches); 2 a usage error (a bad command line, request, event file or setting; a question nobody answered); 3 a
-credentials or permission problem; 130 interrupted (Ctrl-C). An error is one line saying what went wrong and a
-hint, on stderr (with ``-o json`` also as a JSON document on stdout); a traceback only with ``--debug``.
+Exit codes: 0 all good; 1 some accounts failed, drifted, were not attempted or are not ready (they need action), or
+the operator declined, or a saved plan no longer matches; 2 a usage error (a bad command line, request, event file,
+plan file or setting; a question nobody answered); 3 a credentials or permission problem; 130 interrupted (Ctrl-C).
+An error is one line saying what went wrong and a hint, on stderr (with ``-o json`` also as a JSON document on
+stdout); a traceback only with ``--debug``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 PROG = "emr-bootstrap"
+INTERRUPTED_HINT = (
+    "A write in progress may have created roles or attached policies; every command is idempotent: run it again to "
+    "finish (plan first to see what is left)."
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,8 +45,8 @@ def cli(ctx: click.Context) -> None:
     --function` calls the deployed function, `doctor` checks a deployment.
 
     Exit codes: 0 all good; 1 an account failed or drifted, or you declined; 2 a usage error; 3 a credentials or
-    permission problem; 130 interrupted. Shell completion (bash): eval "$(_EMR_BOOTSTRAP_COMPLETE=bash_source
-    emr-bootstrap)".
+    permission problem; 130 interrupted. Shell completion: eval "$(emr-bootstrap completion bash)" (or zsh,
+    fish).
     """
     ctx.ensure_object(State)
 
@@ -59,13 +64,20 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
     with quiet_function_logs():
         try:
             code = cli.main(args=args, prog_name=prog, standalone_mode=False, obj=state)
-        except click.exceptions.Abort:
-            _error("aborted", None, EXIT_FAILED, json_wanted=json_wanted)
+        except click.exceptions.Abort as exc:
+            if isinstance(exc.__context__, KeyboardInterrupt):  # click turns Ctrl-C into Abort: it is still 130
+                _error("interrupted", INTERRUPTED_HINT, EXIT_INTERRUPTED, json_wanted=json_wanted)
+                return EXIT_INTERRUPTED
+            _error(
+                "aborted",
+                "Nothing more was done; run the command again when ready.",
+                EXIT_FAILED,
+                json_wanted=json_wanted,
+            )
             return EXIT_FAILED
-        except click.ClickException as exc:
-            exc.show()
-            if json_wanted:
-                _json_error(exc.format_message(), "See --help.", EXIT_USAGE)
+        except click.ClickException as exc:  # one line and a hint, like every other refusal
+            usage = exc.ctx.command_path if isinstance(exc, click.UsageError) and exc.ctx else prog
+            _error(exc.format_message(), f"See '{usage} --help'.", EXIT_USAGE, json_wanted=json_wanted)
             return EXIT_USAGE
         except CliError as exc:
             if state.debug:
@@ -75,7 +87,7 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
         except SystemExit as exc:  # the emulator's argparse exits on --help and on usage errors
             return exc.code if isinstance(exc.code, int) else EXIT_FAILED
         except KeyboardInterrupt:
-            _error("interrupted", None, EXIT_INTERRUPTED, json_wanted=json_wanted)
+            _error("interrupted", INTERRUPTED_HINT, EXIT_INTERRUPTED, json_wanted=json_wanted)
             return EXIT_INTERRUPTED
         except Exception as exc:
             if state.debug:

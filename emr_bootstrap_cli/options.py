@@ -139,6 +139,7 @@ def cloud_options(f: F) -> F:
     return click.option(
         "--endpoint-url",
         metavar="URL",
-        help="Send RAM, STS and Resource Manager calls here (e.g. an emulator: http://127.0.0.1:PORT); default: "
+        help="Send RAM, STS, Resource Manager (and, for invoke --function and doctor, FC) calls here (e.g. an "
+        "emulator: http://127.0.0.1:PORT); default: "
         "the EMR_BOOTSTRAP_*_ENDPOINT variables, else the public endpoints.",
     )(f)

@@ -18,6 +18,13 @@ CREDENTIAL_CODES: Final = frozenset(
     {codes.CREDENTIALS_MISSING, codes.NO_PERMISSION, "SignatureDoesNotMatch", "IncompleteSignature"}
 )
 CREDENTIAL_PREFIXES: Final = ("InvalidAccessKeyId", "InvalidSecurityToken", "Forbidden")
+FAILED_HINT: Final = (
+    "Each account's error says why; once the cause has passed, run the command again (it is idempotent)."
+)
+CREDENTIALS_HINT: Final = (
+    "Check the access key pair (ALIBABA_CLOUD_ACCESS_KEY_ID and _SECRET, or --profile), and that its user may call "
+    "RAM, STS and Resource Manager (README 'Deploy')."
+)
 
 
 def is_credential_problem(code: str) -> bool:
@@ -36,9 +43,16 @@ def errors(result: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
                 yield role["error"]
 
 
+def needs_action(account: Mapping[str, Any]) -> bool:
+    """Failed, not attempted, or not ready yet (the result's own ``needsAction`` rule; drift is judged apart)."""
+    skipped = account.get("skipped")
+    not_ready = isinstance(skipped, dict) and skipped.get("code") == codes.ACCOUNT_NOT_READY
+    return account.get("status") in ("failed", "not-attempted") or not_ready
+
+
 def exit_code(result: Mapping[str, Any]) -> int:
-    """0 all good; 1 some accounts failed, drifted or were not attempted; 2 an invalid request or setting; 3 a
-    credentials or permission problem."""
+    """0 all good; 1 some accounts failed, drifted, were not attempted or are not ready yet (they need action); 2
+    an invalid request or setting; 3 a credentials or permission problem."""
     if result.get("status") == "invalid":
         return EXIT_USAGE
     found = list(errors(result))
@@ -50,7 +64,7 @@ def exit_code(result: Mapping[str, Any]) -> int:
     if result.get("status") == "failed":
         return EXIT_FAILED
     accounts = result.get("accounts", [])
-    if any(account.get("status") in ("failed", "not-attempted") for account in accounts):
+    if any(needs_action(account) for account in accounts):
         return EXIT_FAILED
     outcomes = {role.get("outcome") for account in accounts for role in account.get("roles", [])}
     return EXIT_FAILED if outcomes & {"failed", "drifted"} else EXIT_OK
@@ -70,14 +84,14 @@ def complaint(result: Mapping[str, Any]) -> tuple[str, str | None] | None:
         first = next(e for e in found if is_credential_problem(str(e.get("code", ""))))
         return (
             f"credentials or permission problem: {first.get('code')}: {one_line(str(first.get('message', '')))}",
-            hint,
+            hint or CREDENTIALS_HINT,
         )
     accounts = result.get("accounts", [])
     if not accounts:
         error = result.get("error") or {}
         return f"failed: {error.get('code', 'InternalError')}: {one_line(str(error.get('message', '')))}", hint
-    bad = [a for a in accounts if a.get("status") in ("failed", "not-attempted")]
+    bad = [a for a in accounts if needs_action(a)]
     drifted = sum(r.get("outcome") == "drifted" for a in accounts for r in a.get("roles", []))
-    parts = [f"{len(bad)} of {len(accounts)} accounts failed or were not attempted"] if bad else []
+    parts = [f"{len(bad)} of {len(accounts)} accounts failed, were not attempted or are not ready"] if bad else []
     parts += [f'{drifted} roles drifted (left alone; "drift": "repair" restores their trust)'] if drifted else []
-    return "; ".join(parts), hint
+    return "; ".join(parts), hint or FAILED_HINT

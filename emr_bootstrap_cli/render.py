@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
 STYLES: Final = {
     "succeeded": "green",
@@ -30,6 +30,8 @@ STYLES: Final = {
     "invalid": "bold red",
     "ignored": "dim",
 }
+RESULT_COLUMNS: Final = ("ACCOUNT", "STATUS", "ROLE", "OUTCOME", "CHANGES")
+CATALOG_COLUMNS: Final = ("ROLE", "TRUSTS", "POLICY", "REQUIRED WHEN")
 REQUIRED_WHEN: Final = {
     "current": "EMR > 3.32.0 / > 4.5.0, 5.x and later (the default)",
     "legacy": "EMR <= 3.32.0 / <= 4.5.0",
@@ -69,11 +71,46 @@ def print_json(stream: IO[str], document: Any) -> None:
     stream.flush()
 
 
-def _table(out: Console, *columns: str) -> Table:
+WRAPPING: Final = ("CHANGES", "TRUSTS", "REQUIRED WHEN")
+
+
+def _table(out: Console, *columns: str, stacked: bool = False) -> Table:
     terminal = out.is_terminal
-    table = Table(box=box.ROUNDED if terminal else None, pad_edge=terminal, show_edge=terminal)
+    table = Table(
+        box=box.ROUNDED if terminal else None, pad_edge=terminal, show_edge=terminal, show_lines=stacked and terminal
+    )
     for column in columns:
-        table.add_column(column, no_wrap=column not in ("CHANGES", "REQUIRED WHEN"))
+        # fold, never an ellipsis: a role or policy name is either whole or broken across lines, never cut short
+        table.add_column(column, no_wrap=not stacked and column not in WRAPPING, overflow="fold")
+    return table
+
+
+def _need(column: str, cells: Sequence[str]) -> int:
+    """The width a column needs so as to cut no word: its longest cell, or its longest word if it wraps."""
+    words = [word for cell in [column, *cells] for word in cell.split()] if column in WRAPPING else [column, *cells]
+    return max((len(line) for word in words for line in word.splitlines()), default=0)
+
+
+def fitted(
+    out: Console, columns: Sequence[str], rows: Sequence[Sequence[Text]], stacks: Sequence[Sequence[int]]
+) -> Table:
+    """The table as is when the terminal is wide enough; otherwise with each group of ``stacks`` (column indices)
+    stacked into one column, a line each, so that a narrow terminal (80 columns) shows every column and every
+    name whole. Plain output (a pipe, a file) is never stacked: grep and awk read one row per line."""
+    needs = [_need(column, [row[i].plain for row in rows]) for i, column in enumerate(columns)]
+    if not out.is_terminal or out.width >= sum(needs) + 3 * len(columns) + 1:
+        table = _table(out, *columns)
+        for row in rows:
+            table.add_row(*row)
+        return table
+    table = _table(out, *[" / ".join(columns[i] for i in group) for group in stacks], stacked=True)
+    widths = [max(needs[i] for i in group) for group in stacks]
+    if sum(widths) + 3 * len(stacks) + 1 <= out.width:  # else too narrow for whole names: fold them
+        for column, width, group in zip(table.columns, widths, stacks, strict=True):
+            if not any(columns[i] in WRAPPING for i in group):  # names: whole; the rest wraps into what is left
+                column.width = width
+    for row in rows:
+        table.add_row(*[Text("\n").join(row[i] for i in group if row[i].plain) for group in stacks])
     return table
 
 
@@ -139,21 +176,23 @@ def result_table(out: Console, result: Mapping[str, Any]) -> None:
     """One row per role (an account without roles: one row); on a terminal the account is named on its first row
     only, in plain output on every row (for grep and awk). Then the summary, and the notes: errors, skips, drift,
     hints."""
-    table = _table(out, "ACCOUNT", "STATUS", "ROLE", "OUTCOME", "CHANGES")
+    rows: list[list[Text]] = []
     for account in result.get("accounts", []):
         account_id, status = str(account.get("accountId")), str(account.get("status", ""))
         roles = account.get("roles") or [{"roleName": "-", "outcome": "-"}]
         for index, role in enumerate(roles):
             first = index == 0 or not out.is_terminal
-            table.add_row(
-                account_id if first else "",
-                _styled(status) if first else Text(""),
-                str(role.get("roleName")),
-                _styled(str(role.get("outcome", ""))),
-                _changes(role),
+            rows.append(
+                [
+                    Text(account_id if first else ""),
+                    _styled(status) if first else Text(""),
+                    Text(str(role.get("roleName"))),
+                    _styled(str(role.get("outcome", ""))),
+                    Text(_changes(role)),
+                ]
             )
-    if table.row_count:
-        emit(out, table)
+    if rows:
+        emit(out, fitted(out, RESULT_COLUMNS, rows, ((0, 1), (2, 3), (4,))))
     emit(out, summary_line(result))
     for note in _notes(result):
         emit(out, Text(note, style="yellow" if note.startswith("hint") else ""))
@@ -179,7 +218,7 @@ def summary_line(result: Mapping[str, Any]) -> Text:
 
 
 def catalog_table(out: Console, document: Mapping[str, Any]) -> None:
-    table = _table(out, "ROLE", "TRUSTS", "POLICY", "REQUIRED WHEN")
+    rows = []
     for role in document.get("roles", []):
         when = role.get("requiredWhen", {})
         if "always" in when:
@@ -188,5 +227,6 @@ def catalog_table(out: Console, document: Mapping[str, Any]) -> None:
             text = f'feature "{when["feature"]}"'
         else:
             text = REQUIRED_WHEN.get(str(when.get("ecsRoleGeneration")), str(when))
-        table.add_row(role["roleName"], ", ".join(role.get("trustedServices", [])), role.get("policyName", ""), text)
-    emit(out, table)
+        trusts = ", ".join(role.get("trustedServices", []))
+        rows.append([Text(role["roleName"]), Text(trusts), Text(role.get("policyName", "")), Text(text)])
+    emit(out, fitted(out, CATALOG_COLUMNS, rows, ((0, 2), (1, 3))))

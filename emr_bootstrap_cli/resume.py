@@ -44,12 +44,16 @@ def parse(payload: Mapping[str, Any]) -> SweepRequest:
         ) from exc
 
 
-def resumed(token: str, given: SweepRequest, options_given: Iterable[str]) -> SweepRequest:
-    """The sweep ``token`` resumes; a :class:`UsageProblem` for an option given that differs from the token's."""
+def resumed(
+    token: str, given: SweepRequest, options_given: Iterable[str], *, file_fields: Iterable[str] = ()
+) -> SweepRequest:
+    """The sweep ``token`` resumes; a :class:`UsageProblem` for an option (or a field of ``--request FILE``)
+    given that differs from the token's."""
     request = parse({"action": "sweep", "nextToken": token})
     carried, wanted = request.options(), given.options()
-    for option in options_given:
-        field = OPTION_FIELDS.get(option)
+    by_field = {field: option for option, field in OPTION_FIELDS.items()}
+    for option in [*options_given, *(f"--request's {by_field.get(name, name)}" for name in file_fields)]:
+        field = OPTION_FIELDS.get(option.removeprefix("--request's "))
         if field is not None and carried.get(field) != wanted.get(field):
             said = "a dry run" if field == "dryRun" else f"{field} {carried.get(field, '(not set)')}"
             raise UsageProblem(

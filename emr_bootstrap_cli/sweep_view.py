@@ -54,22 +54,44 @@ def progress(stream: IO[str], *, quiet: bool = False) -> Iterator[SweepProgress]
 
 
 def merge_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
-    """One result for a sweep done in rounds: every listed account, the counts summed, the worst status."""
+    """One result for a sweep done in rounds (or a plan done in batches): every listed account, the counts summed,
+    the worst status."""
     if not rounds:
         raise ValueError("no round ran")
     merged = dict(rounds[-1])
     merged["accounts"] = [account for result in rounds for account in result["accounts"]]
     summary = dict(merged["summary"])
     for key in ("accounts", "unchangedNotListed", "durationMs"):
-        summary[key] = sum(int(r["summary"].get(key, 0)) for r in rounds)
+        if any(key in r["summary"] for r in rounds):
+            summary[key] = sum(int(r["summary"].get(key, 0)) for r in rounds)
+    if isinstance(summary.get("cloudCalls"), dict):
+        summary["cloudCalls"] = _sum_counts([r["summary"].get("cloudCalls") or {} for r in rounds])
     for group in ("accountStatus", "roleOutcomes"):
         summary[group] = {k: sum(int(r["summary"][group].get(k, 0)) for r in rounds) for k in summary[group]}
-    summary["needsAction"] = sorted({a for r in rounds for a in r["summary"].get("needsAction", [])})
+    if any("needsAction" in r["summary"] for r in rounds):
+        summary["needsAction"] = sorted({a for r in rounds for a in r["summary"].get("needsAction", [])})
     merged["summary"] = summary
     merged["status"] = _worst([r["status"] for r in rounds])
-    merged["sweep"] = {key: sum(int(r["sweep"].get(key, 0)) for r in rounds) for key in ("listed", "selected", "pages")}
+    if "sweep" in merged:
+        merged["sweep"] = {
+            key: sum(int(r["sweep"].get(key, 0)) for r in rounds) for key in ("listed", "selected", "pages")
+        }
+        if "stopped" in rounds[-1]["sweep"]:
+            merged["sweep"]["stopped"] = rounds[-1]["sweep"]["stopped"]
     merged.pop("nextToken", None)
     return merged
+
+
+def _sum_counts(counts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Numbers summed key by key, nested dicts too (cloudCalls and its byAction)."""
+    out: dict[str, Any] = {}
+    for count in counts:
+        for key, value in count.items():
+            if isinstance(value, dict):
+                out[key] = _sum_counts([out.get(key, {}), value])
+            elif isinstance(value, int):
+                out[key] = int(out.get(key, 0)) + value
+    return out
 
 
 def _worst(statuses: list[str]) -> str:

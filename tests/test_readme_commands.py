@@ -27,9 +27,7 @@ README = REPO / "README.md"
 SCRIPT = Path(sys.executable).parent / "emr-bootstrap"
 # Options and commands that other branches of this round add (cliplan: plan --out; clifc: invoke --function,
 # doctor). The README documents them already; once they are merged, the test below says to empty this.
-PENDING: dict[str, frozenset[str]] = {
-    "plan": frozenset({"--out"}),
-}
+PENDING: dict[str, frozenset[str]] = {}
 _SPAN = re.compile(r"`([^`\n]+)`")
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 _OPTION = re.compile(r"^(--?[A-Za-z][\w-]*)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from emr_bootstrap_cli.commands.catalog import catalog
+from emr_bootstrap_cli.commands.completion import completion
 from emr_bootstrap_cli.commands.doctor import doctor
 from emr_bootstrap_cli.commands.emulator import emulator
 from emr_bootstrap_cli.commands.invoke import invoke
@@ -18,4 +19,4 @@ from emr_bootstrap_cli.commands.sweep import sweep
 if TYPE_CHECKING:
     import click
 
-COMMANDS: tuple[click.Command, ...] = (plan, apply, sweep, catalog, invoke, serve, emulator, doctor)
+COMMANDS: tuple[click.Command, ...] = (plan, apply, sweep, catalog, invoke, serve, emulator, doctor, completion)

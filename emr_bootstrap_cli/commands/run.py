@@ -5,17 +5,18 @@ first, a confirmation, then the run that writes."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import sys
 from typing import IO, TYPE_CHECKING, Any
 
 import click
+from click.shell_completion import CompletionItem
 from emr_bootstrap.errors import InvalidRequest
-from emr_bootstrap.jobs import BootstrapJob
 from emr_bootstrap.request import DRIFT_MODES, BootstrapRequest, parse_request
 
-from emr_bootstrap_cli import render
-from emr_bootstrap_cli.errors import EXIT_FAILED, UsageProblem
+from emr_bootstrap_cli import batches, render
+from emr_bootstrap_cli.errors import EXIT_CREDENTIALS, EXIT_FAILED, UsageProblem
 from emr_bootstrap_cli.options import cloud_options, debug_option, local_option, output_option, say
 from emr_bootstrap_cli.outcome import complaint, exit_code
 from emr_bootstrap_cli.target import open_target
@@ -28,10 +29,21 @@ if TYPE_CHECKING:
 REQUEST_HELP = "JSON request file (README 'Request'; - for stdin); arguments and options override its fields."
 
 
-def request_options(f: Callable[..., Any]) -> Callable[..., Any]:
+def _plan_files(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Complete ``apply``'s argument as a file name (a saved plan); account IDs cannot be guessed."""
+    return [CompletionItem(incomplete, type="file")]
+
+
+def request_options(f: Callable[..., Any], *, plan_file: bool = False) -> Callable[..., Any]:
+    """The request's arguments and options; ``plan_file``: the argument may also be one saved plan (apply)."""
+    accounts = (
+        click.argument("account_ids", nargs=-1, metavar="[ACCOUNT_ID]... | PLAN_FILE", shell_complete=_plan_files)
+        if plan_file
+        else click.argument("account_ids", nargs=-1, metavar="[ACCOUNT_ID]...")
+    )
     for decorator in reversed(
         [
-            click.argument("account_ids", nargs=-1, metavar="[ACCOUNT_ID]..."),
+            accounts,
             click.option("--request", "request_file", type=click.File("r"), help=REQUEST_HELP),
             click.option("--emr-version", metavar="VERSION", help="EMR-5.16.0, 3.32.0, 5.16: picks the ECS role."),
             click.option("--feature", "features", multiple=True, metavar="NAME", help="costAnalysis, studio."),
@@ -48,6 +60,19 @@ def request_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+def request_object(request_file: IO[str] | None, example: str) -> dict[str, Any]:
+    """The JSON object of ``--request FILE`` (empty without one); a :class:`UsageProblem` for anything else."""
+    if request_file is None:
+        return {}
+    try:
+        loaded = json.load(request_file)
+    except ValueError as exc:
+        raise UsageProblem(f"--request {request_file.name}: not JSON ({exc})", "Give a JSON object.") from exc
+    if not isinstance(loaded, dict):
+        raise UsageProblem(f"--request {request_file.name}: not a JSON object", example)
+    return loaded
+
+
 def build_request(
     account_ids: tuple[str, ...],
     request_file: IO[str] | None,
@@ -59,15 +84,7 @@ def build_request(
     drift: str | None,
     dry_run: bool,
 ) -> BootstrapRequest:
-    payload: dict[str, Any] = {}
-    if request_file is not None:
-        try:
-            loaded = json.load(request_file)
-        except ValueError as exc:
-            raise UsageProblem(f"--request {request_file.name}: not JSON ({exc})", "Give a JSON object.") from exc
-        if not isinstance(loaded, dict):
-            raise UsageProblem(f"--request {request_file.name}: not a JSON object", 'E.g. {"accountIds": [...]}.')
-        payload = loaded
+    payload = request_object(request_file, 'E.g. {"accountIds": [...]}.')
     given = {
         "accountIds": list(account_ids),
         "emrVersion": emr_version,
@@ -101,23 +118,31 @@ def show(result: Mapping[str, Any], output: str) -> int:
 
 def conclude(result: Mapping[str, Any], output: str) -> int:
     """The exit code for a result already printed; with JSON on stdout, the line about it on stderr (a table
-    already shows the errors and their hints)."""
-    said = complaint(result) if output == "json" else None
+    already shows the errors and their hints, but not what to do about credentials)."""
+    code = exit_code(result)
+    said = complaint(result) if output == "json" or code == EXIT_CREDENTIALS else None
     if said is not None:
         message, hint = said
         err = render.console(sys.stderr)
         err.print(f"emr-bootstrap: {message}")
         if hint:
             err.print(f"  hint: {hint}")
-    return exit_code(result)
+    return code
 
 
 def _run(target: Target, request: BootstrapRequest) -> dict[str, Any]:
-    return target.run(BootstrapJob(request)).to_dict()
+    """The request's result; over many accounts in batches, with progress on stderr."""
+    return batches.run(target, request, "plan" if request.dry_run else "apply")
 
 
 @click.command()
 @request_options
+@click.option(
+    "--out",
+    "out_file",
+    metavar="FILE",
+    help="Also save the plan to FILE (JSON), for apply FILE to apply exactly it.",
+)
 def plan(
     account_ids: tuple[str, ...],
     request_file: IO[str] | None,
@@ -125,18 +150,29 @@ def plan(
     endpoint_url: str | None,
     profile: str | None,
     output: str,
+    out_file: str | None,
     **fields: Any,
 ) -> int:
-    """Show what apply would change in the named accounts (a dry run: reads only)."""
+    """Show what apply would change in the named accounts (a dry run: reads only); --out saves it."""
+    from emr_bootstrap_cli.commands import saved  # saved.py uses this module's helpers
+
+    if out_file is not None and out_file.strip() in ("", "-"):
+        raise UsageProblem("--out needs a file name (stdout carries the table or the JSON)", "E.g. --out plan.json.")
     request = build_request(account_ids, request_file, dry_run=True, **fields)
     with open_target(local=local, endpoint_url=endpoint_url, profile=profile, accounts=request.account_ids) as target:
-        return show(_run(target, request), output)
+        result = _run(target, request)
+        if out_file is not None:
+            saved.save_plan(out_file, request, result, target, local)
+        return show(result, output)
 
 
 @click.command()
-@request_options
+@functools.partial(request_options, plan_file=True)
 @click.option("--yes", "-y", is_flag=True, help="Apply without asking.")
+@click.pass_context
 def apply(
+    ctx: click.Context,
+    /,
     account_ids: tuple[str, ...],
     request_file: IO[str] | None,
     local: bool,
@@ -146,7 +182,14 @@ def apply(
     yes: bool,
     **fields: Any,
 ) -> int:
-    """Grant the missing EMR roles in the named accounts: shows the plan, asks, then writes."""
+    """Grant the missing EMR roles in the named accounts: shows the plan, asks, then writes. apply PLAN_FILE
+    applies a plan saved by plan --out, if the cloud still matches it (no question: the file is the approval)."""
+    from emr_bootstrap_cli.commands import saved
+
+    if saved.is_plan_file(account_ids):
+        return saved.apply_plan(
+            ctx, account_ids[0], local=local, endpoint_url=endpoint_url, profile=profile, output=output
+        )
     request = build_request(account_ids, request_file, dry_run=False, **fields)
     with open_target(local=local, endpoint_url=endpoint_url, profile=profile, accounts=request.account_ids) as target:
         planned = _run(target, dataclasses.replace(request, dry_run=True))
@@ -172,11 +215,15 @@ def count(n: int, noun: str) -> str:
 
 
 def confirmed(question: str, command: str) -> bool:
-    """The operator's yes; a :class:`UsageProblem` (exit 2, nothing written) when no answer can come."""
-    try:
-        return click.confirm(question, default=False, err=True)
-    except click.Abort as exc:  # no answer: stdin closed or not interactive
+    """The operator's yes (y or yes; anything else is no); a :class:`UsageProblem` (exit 2, nothing written) when
+    no answer can come. Not click.confirm: it turns Ctrl-C into the same Abort as a closed stdin, and Ctrl-C must
+    stay an interruption (exit 130)."""
+    click.echo(f"{question} [y/N]: ", nl=False, err=True)
+    answer = sys.stdin.readline()
+    if not answer:  # end of input: stdin closed or not interactive
+        click.echo("", err=True)
         raise UsageProblem(
             f"{command} asks for confirmation, and no answer came (stdin is closed): nothing was written",
             "Pass --yes to write without asking, after reviewing the plan above.",
-        ) from exc
+        )
+    return answer.strip().lower() in ("y", "yes")

@@ -9,7 +9,7 @@ command that resumes."""
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 from click.core import ParameterSource
@@ -18,8 +18,8 @@ from emr_bootstrap.request import DRIFT_MODES
 from emr_bootstrap.sweep_request import parse_sweep_request
 
 from emr_bootstrap_cli import render, resume, sweep_view
-from emr_bootstrap_cli.commands.run import confirmed, count, show
-from emr_bootstrap_cli.errors import EXIT_FAILED, EXIT_INTERRUPTED
+from emr_bootstrap_cli.commands.run import confirmed, count, request_object, show
+from emr_bootstrap_cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, UsageProblem
 from emr_bootstrap_cli.options import cloud_options, debug_option, local_option, output_option, say, state
 from emr_bootstrap_cli.outcome import exit_code
 from emr_bootstrap_cli.target import open_target
@@ -54,6 +54,12 @@ class Stopped(Exception):
 @click.option("--feature", "features", multiple=True, metavar="NAME", help="costAnalysis, studio.")
 @click.option("--role", "roles", multiple=True, metavar="NAME", help="Only these catalog roles.")
 @click.option("--custom-ecs-role", metavar="NAME", help="Your own role replacing the ECS role.")
+@click.option(
+    "--request",
+    "request_file",
+    type=click.File("r"),
+    help="JSON sweep request file (README 'Sweeps'; - for stdin); options override its fields.",
+)
 @click.option("--next-token", metavar="TOKEN", help="Resume a stopped sweep (its options come with the token).")
 @click.option("--yes", "-y", is_flag=True, help="Write without showing the plan and asking first.")
 @click.option("--members", type=int, default=5, show_default=True, help="With --local: member accounts to create.")
@@ -66,6 +72,7 @@ def sweep(
     ctx: click.Context,
     /,
     next_token: str | None,
+    request_file: IO[str] | None,
     yes: bool,
     members: int,
     local: bool,
@@ -76,7 +83,8 @@ def sweep(
 ) -> int:
     """Sweep every member account of the Resource Directory: plans first and asks before writing (--yes skips the
     question), with a progress bar; Ctrl-C prints what finished and the command that resumes."""
-    given = resume.parse(_payload(**fields))
+    from_file = _from_file(request_file)
+    given = resume.parse({**from_file, **_payload(**fields)})
     request = given
     if next_token:
         options_given = [
@@ -85,7 +93,7 @@ def sweep(
             if ctx.get_parameter_source(param.name or "") is ParameterSource.COMMANDLINE
             for option in param.opts[:1]
         ]
-        request = resume.resumed(next_token, given, options_given)
+        request = resume.resumed(next_token, given, options_given, file_fields=from_file)
     with open_target(
         local=local, endpoint_url=endpoint_url, profile=profile, members=members if local else 0
     ) as target:
@@ -101,9 +109,23 @@ def sweep(
             if not writing:  # stopped while planning: its token resumes the plan, not the sweep; start again
                 stopped.token = None
             return _interrupted(ctx, stopped, request.dry_run or not writing, output)
-    if result["sweep"].get("selected") == 0:
+    if result["sweep"].get("selected") == 0 and not result.get("error"):
         say("emr-bootstrap: no account matched the sweep's filters (folder, accounts, changed-within).")
-    return show(result, output)
+    code = show(result, output)
+    if result.get("nextToken"):
+        command = resume.resume_command(ctx.find_root().info_name or "emr-bootstrap", state().argv, result["nextToken"])
+        why = result["sweep"].get("stopped")
+        say(f"emr-bootstrap: the sweep stopped ({why}); once the cause has passed, resume: {command}")
+    return code
+
+
+def _from_file(request_file: IO[str] | None) -> dict[str, Any]:
+    """The fields of ``--request FILE`` (none without it); the options given next to it override them."""
+    loaded = request_object(request_file, 'E.g. {"folderIds": ["fd-..."]}.')
+    if "nextToken" in loaded:
+        name = getattr(request_file, "name", "-")
+        raise UsageProblem(f"--request {name}: holds a nextToken", "Resume with --next-token TOKEN.")
+    return {key: value for key, value in loaded.items() if key != "action"}
 
 
 def _payload(**fields: Any) -> dict[str, Any]:
@@ -126,6 +148,7 @@ def _payload(**fields: Any) -> dict[str, Any]:
 def _rounds(target: Target, request: SweepRequest) -> dict[str, Any]:
     """Every round of ``request`` until no token is left, merged; :class:`Stopped` on Ctrl-C."""
     rounds: list[dict[str, Any]] = []
+    previous: str | None = None
     job = SweepJob(request)
     with sweep_view.progress(sys.stderr, quiet=state().quiet) as bar:
         try:
@@ -134,8 +157,12 @@ def _rounds(target: Target, request: SweepRequest) -> dict[str, Any]:
                 rounds.append(result)
                 bar.update(result)
                 token = result.get("nextToken")
-                if not token:
-                    return sweep_view.merge_rounds(rounds)
+                # Go on only after a deadline that moved the position; an error (a wrong key, a refused listing)
+                # returns its token too, and going on would loop on it for ever.
+                if not token or result.get("sweep", {}).get("stopped") != "deadline" or token == previous:
+                    merged = sweep_view.merge_rounds(rounds)
+                    return {**merged, "nextToken": token} if token else merged
+                previous = token
                 job = SweepJob(parse_sweep_request({"action": "sweep", "nextToken": token}))
         except KeyboardInterrupt:
             raise Stopped(rounds, rounds[-1].get("nextToken") if rounds else None) from None
@@ -144,7 +171,7 @@ def _rounds(target: Target, request: SweepRequest) -> dict[str, Any]:
 def _agreed(planned: dict[str, Any], output: str) -> bool:
     """Show the plan (stdout as a table; stderr when stdout carries JSON) and ask."""
     render.result_table(render.console(sys.stderr if output == "json" else sys.stdout), planned)
-    if any(a.get("status") == "failed" for a in planned["accounts"]):
+    if planned.get("error") or any(a.get("status") == "failed" for a in planned["accounts"]):
         say("emr-bootstrap: the plan failed for some accounts; nothing was written.")
         return False
     changes = sum(len(role["changes"]) for a in planned["accounts"] for role in a["roles"])
@@ -169,7 +196,11 @@ def _interrupted(ctx: click.Context, stopped: Stopped, dry_run: bool, output: st
         else:
             render.result_table(render.console(sys.stdout), merged)
     elif output == "json":
-        error = {"code": "Interrupted", "message": "the sweep was stopped during its first round"}
+        error = {
+            "code": "Interrupted",
+            "message": "the sweep was stopped during its first round",
+            "hint": "The sweep is idempotent: run the command again (on stderr) to finish it.",
+        }
         render.print_json(sys.stdout, {"status": "failed", "error": error})
     command = resume.resume_command(ctx.find_root().info_name or "emr-bootstrap", state().argv, stopped.token)
     finished = f"after {count(len(stopped.rounds), 'finished round')}"

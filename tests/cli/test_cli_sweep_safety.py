@@ -100,7 +100,8 @@ def interrupt_round(monkeypatch: pytest.MonkeyPatch, at: int) -> None:
 
         class Round:
             def to_dict(self) -> dict[str, Any]:
-                return {**result_dict, "nextToken": job.request.token(Position(1, 0))}
+                sweep = {**result_dict["sweep"], "stopped": "deadline"}  # as a long sweep's rounds end
+                return {**result_dict, "sweep": sweep, "nextToken": job.request.token(Position(len(calls), 0))}
 
         return Round()
 
