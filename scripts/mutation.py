@@ -4,13 +4,13 @@ mutmut 3 changes one thing at a time in the modules that ``[tool.mutmut] only_mu
 runs the fast unit tests (``tests/function``) that reach the changed function, and records whether a test failed
 (the mutant is *killed*) or all passed (it *survived*: no test notices that change of behaviour).
 
-mutmut names a mutant after its file's path (``emr_bootstrap/plan.py`` -> ``emr_bootstrap.plan.x_plan_role__mutmut_3``)
-and, while the tests run, recognises it by the module name the tests imported. Here the tests import
-``emr_bootstrap.*`` from ``function/`` (pytest's ``pythonpath``), which mutmut does not support, so the run happens
-in a staged copy, ``build/mutation/``, where ``function/`` is laid flat (``emr_bootstrap/`` and ``index.py`` at the
-top, beside ``tests/``, ``events/`` and ``pyproject.toml``): the paths in ``[tool.mutmut]`` are relative to it.
-mutmut keeps its work and results in ``build/mutation/mutants/`` (``mutmut results``, ``mutmut show NAME`` and
-``mutmut browse`` work from ``build/mutation/``).
+mutmut names a mutant after its file's path (``emr_bootstrap/plan.py`` ->
+``emr_bootstrap.plan.x_plan_role__mutmut_3``) and, while the tests run, recognises it by the module name the tests
+imported. Here the tests import ``emr_bootstrap.*`` from ``function/`` (pytest's ``pythonpath``), which mutmut does
+not support, so the run happens in a staged copy, ``build/mutation/``, where ``function/`` is laid flat
+(``emr_bootstrap/`` and ``index.py`` at the top, beside ``tests/``, ``events/`` and ``pyproject.toml``): the paths
+in ``[tool.mutmut]`` are relative to it. mutmut keeps its work and results in ``build/mutation/mutants/`` (``mutmut
+results``, ``mutmut show NAME`` and ``mutmut browse`` work from ``build/mutation/``).
 
 A survivor that no test can kill, because the change does not change behaviour, is *equivalent*: it is listed,
 with the changed line and the reason, in ``docs/mutation-equivalents.md``, and excluded from the score. An entry

@@ -1,7 +1,8 @@
 """Deployment settings, read from the environment once per invocation: the only module that reads it.
 
 The variable names are a public contract (README, s.yaml): extend, never rename. Any unusable value raises
-:class:`SettingsError` (a :class:`~emr_bootstrap.errors.ConfigurationError`) naming the variable, before any call.
+:class:`SettingsError` (a :class:`~emr_bootstrap.errors.ConfigurationError`) naming the variable, before any
+call.
 """
 
 from __future__ import annotations
