@@ -22,7 +22,7 @@ from emr_bootstrap.result import AccountResult, Result, RoleResult
 from emr_bootstrap.role_run import RoleRun, concurrently
 from emr_bootstrap.scope import Scope, management_unknown
 from emr_bootstrap.timing import Deadline
-from emr_bootstrap.workers import Workers
+from emr_bootstrap.workers import shared as shared_workers
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -65,7 +65,7 @@ class Reconciler:
         self.scope = scope or Scope()
         self._management_lock = threading.Lock()
         self._management: str | ErrorInfo | None = None
-        self._workers = Workers("emr-role")
+        self._workers = shared_workers()
 
     # -- a whole request -----------------------------------------------------------------------------------
     def run(self, request: BootstrapRequest, *, request_id: str, deadline: Deadline | None = None) -> Result:
@@ -157,7 +157,7 @@ class Reconciler:
             _log_account(account, log_fields)
             return account
         if active:
-            # On the invocation's workers (emr_bootstrap.workers): every role, the second of its concurrent reads,
+            # On the process's workers (emr_bootstrap.workers): every role, the second of its concurrent reads,
             # and the directory read beside AssumeRole start at once, on threads that earlier accounts left idle.
             pool = self._workers
             try:

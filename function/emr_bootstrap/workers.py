@@ -1,12 +1,12 @@
-"""One pool of worker threads for an invocation's roles: every task starts at once, on an idle thread if there is
-one, else on a new one; idle threads retire after :data:`IDLE_S`.
+"""One pool of worker threads for the roles of every account: every task starts at once, on an idle thread if
+there is one, else on a new one; idle threads retire after :data:`IDLE_S`.
 
 Why not ``ThreadPoolExecutor``: the roles' tasks wait on tasks of their own (an account waits on its roles, a role on
 the second of its concurrent reads), so a bounded pool shared by many accounts could fill with waiters and deadlock;
 and a pool per account (the former way) started and joined about four threads per account, whose system time made
 our CPU per call a third more than the bare SDK's (docs/performance.md). Here no task ever queues behind another,
-and a sweep's accounts reuse the same few dozen threads: the number alive is the most tasks ever running at once
-(accounts in flight x (2 x roles + 1)).
+and a sweep's accounts (and, through :func:`shared`, a warm instance's invocations) reuse the same few dozen
+threads: the number alive is the most tasks ever running at once (accounts in flight x (2 x roles + 1)).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 T = TypeVar("T")
-# How long an idle thread waits for work before it ends.
-IDLE_S: Final = 2.0
+# How long an idle thread waits for work before it ends: long enough that a warm instance's next invocation finds it.
+IDLE_S: Final = 30.0
 _Task = tuple["Future[Any]", "Callable[..., Any]", tuple[Any, ...], dict[str, Any]]
 
 
@@ -99,3 +99,16 @@ class Workers(Executor):
             else:
                 future.set_exception(error)
             del future, error, result
+
+
+_shared: Workers | None = None
+_shared_lock = threading.Lock()
+
+
+def shared() -> Workers:
+    """The process's workers: every invocation of a warm instance reuses the threads the last one left idle."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = Workers("emr-role")
+        return _shared
