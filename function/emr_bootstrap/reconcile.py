@@ -22,6 +22,7 @@ from emr_bootstrap.result import AccountResult, Result, RoleResult
 from emr_bootstrap.role_run import RoleRun, concurrently
 from emr_bootstrap.scope import Scope, management_unknown
 from emr_bootstrap.timing import Deadline
+from emr_bootstrap.workers import shared as shared_workers
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -64,6 +65,7 @@ class Reconciler:
         self.scope = scope or Scope()
         self._management_lock = threading.Lock()
         self._management: str | ErrorInfo | None = None
+        self._workers = shared_workers()
 
     # -- a whole request -----------------------------------------------------------------------------------
     def run(self, request: BootstrapRequest, *, request_id: str, deadline: Deadline | None = None) -> Result:
@@ -155,32 +157,34 @@ class Reconciler:
             _log_account(account, log_fields)
             return account
         if active:
-            # Two workers per role (the role's own thread plus the second of its concurrent reads), plus one for
-            # the directory read that runs beside AssumeRole.
-            with ThreadPoolExecutor(max_workers=2 * len(active) + 1, thread_name_prefix="emr-role") as pool:
-                try:
-                    ram = self._open(account_id, active, request, strategy, info, pool)
-                except _Stop as stop:
-                    account = replace(stop.result, duration_ms=settings.elapsed_ms(start))
-                    _log_account(account, log_fields)
-                    return account
-                runs = [
-                    RoleRun(
-                        ram,
-                        spec,
-                        pool=pool,
-                        settings=settings,
-                        dry_run=request.dry_run,
-                        drift_mode=request.drift,
-                        strategy=strategy,
-                        log_fields=log_fields,
-                        deadline=deadline,
-                    )
-                    for spec in active
-                ]
-                futures = [pool.submit(run.run) for run in runs]
-                for spec, future in zip(active, futures, strict=True):
-                    results[spec.name] = future.result()
+            # On the process's workers (emr_bootstrap.workers): every role, the second of its concurrent reads,
+            # and the directory read beside AssumeRole start at once, on threads that earlier accounts left idle.
+            pool = self._workers
+            try:
+                ram = self._open(account_id, active, request, strategy, info, pool)
+            except _Stop as stop:
+                account = replace(stop.result, duration_ms=settings.elapsed_ms(start))
+                _log_account(account, log_fields)
+                return account
+            runs = [
+                RoleRun(
+                    ram,
+                    spec,
+                    pool=pool,
+                    settings=settings,
+                    dry_run=request.dry_run,
+                    drift_mode=request.drift,
+                    strategy=strategy,
+                    log_fields=log_fields,
+                    deadline=deadline,
+                )
+                for spec in active
+            ]
+            # The last role on this thread: one hand-off fewer on the critical path.
+            futures = [pool.submit(run.run) for run in runs[:-1]]
+            results[active[-1].name] = runs[-1].run()
+            for spec, future in zip(active, futures, strict=False):
+                results[spec.name] = future.result()
         ordered = [results[entry.spec.name] for entry in desired]
         account = AccountResult.from_roles(account_id, ordered, settings.elapsed_ms(start))
         if ordered and not active:

@@ -289,8 +289,7 @@ class _Walk:
         except CloudError:
             self.position = self.request.start  # nothing was handed out: resume where this hop started
             raise
-        size = max(fan_out.batch_size, math.ceil(len(chosen) / MAX_BATCHES))
-        chunks = [chosen[i : i + size] for i in range(0, len(chosen), size)]
+        chunks = balanced_chunks(chosen, max(fan_out.batch_size, math.ceil(len(chosen) / MAX_BATCHES)))
         for chunk in chunks:
             payload = dict(self.request.options())
             for key in ("folderIds", "excludeAccountIds", "changedWithinMinutes"):
@@ -304,6 +303,16 @@ class _Walk:
                 self.results.extend(AccountResult.unreachable(a, error, 0) for a in chunk)
                 continue
             self.batches.append({"requestId": invocation_id, "accounts": len(chunk)})
+
+
+def balanced_chunks(items: list[str], size: int) -> list[list[str]]:
+    """``items`` in the fewest chunks of at most ``size``, their sizes within one of each other: every batch gets
+    the same share of the quota, so unequal batches would leave the small ones' share unused while the large ones
+    still run (10,001 accounts in chunks of 500 made a last batch of 1, and 20 batches paced at 1/21)."""
+    count = math.ceil(len(items) / max(1, size))
+    base, extra = divmod(len(items), max(1, count))
+    bounds = [i * base + min(i, extra) for i in range(count + 1)]
+    return [items[bounds[i] : bounds[i + 1]] for i in range(count)]
 
 
 def _instant(text: str) -> datetime | None:

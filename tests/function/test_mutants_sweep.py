@@ -75,7 +75,8 @@ def test_a_fanned_out_sweep_hands_each_batch_its_accounts_options_and_share() ->
         FakeDirectory(members=MEMBERS),
         fan_out=FanOut(dispatcher, batch_size=100, threshold=250),
     )
-    assert [p["accountIds"] for p in dispatcher.payloads] == [MEMBERS[1:101], MEMBERS[101:201], MEMBERS[201:]]
+    # 249 accounts in batches of at most 100: three balanced ones (83 each), not 100, 100 and 49.
+    assert [p["accountIds"] for p in dispatcher.payloads] == [MEMBERS[1:84], MEMBERS[84:167], MEMBERS[167:]]
     for payload in dispatcher.payloads:
         assert {key: value for key, value in payload.items() if key != "accountIds"} == {
             "action": "sweep-batch",
@@ -88,9 +89,9 @@ def test_a_fanned_out_sweep_hands_each_batch_its_accounts_options_and_share() ->
         "selected": 249,
         "pages": 3,
         "batches": [
-            {"requestId": "inv-1", "accounts": 100},
-            {"requestId": "inv-2", "accounts": 100},
-            {"requestId": "inv-3", "accounts": 49},
+            {"requestId": "inv-1", "accounts": 83},
+            {"requestId": "inv-2", "accounts": 83},
+            {"requestId": "inv-3", "accounts": 83},
         ],
         "hop": 1,
         "stopped": "done",

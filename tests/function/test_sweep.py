@@ -178,3 +178,27 @@ def test_fanned_out_batches_each_name_their_own_chunk_even_when_the_sweep_names_
     assert [p["accountIds"] for p in dispatcher.payloads] == [MEMBERS[0:2], MEMBERS[2:4], MEMBERS[4:5]]
     assert all(p["action"] == "sweep-batch" and p["dryRun"] is True for p in dispatcher.payloads)
     assert [b["accounts"] for b in result.to_dict()["sweep"]["batches"]] == [2, 2, 1]
+
+
+def test_fanned_out_batches_are_balanced_so_no_batch_leaves_its_share_of_the_quota_unused() -> None:
+    from emr_bootstrap.sweep import FanOut
+
+    dispatcher = RecordingDispatcher()
+    request = parse_sweep_request({"action": "sweep", "dryRun": True})
+
+    sweeper(FakeDirectory(members=MEMBERS[:7])).run(
+        request, request_id="s", deadline=Deadline.never(), fan_out=FanOut(dispatcher, batch_size=3)
+    )
+
+    assert [p["accountIds"] for p in dispatcher.payloads] == [MEMBERS[0:3], MEMBERS[3:5], MEMBERS[5:7]]
+    assert [p["share"] for p in dispatcher.payloads] == [0.333333] * 3
+
+
+def test_ten_thousand_and_one_accounts_in_chunks_of_500_make_21_chunks_of_476_or_477_in_order() -> None:
+    from emr_bootstrap.sweep import balanced_chunks
+
+    items = [str(i) for i in range(10_001)]
+    chunks = balanced_chunks(items, 500)
+    assert len(chunks) == 21 and {len(c) for c in chunks} == {476, 477}
+    assert [item for chunk in chunks for item in chunk] == items
+    assert balanced_chunks([], 500) == [] and balanced_chunks(["a"], 500) == [["a"]]

@@ -5,6 +5,7 @@ Source tags ([ELEM], [SYNTAX], [EVAL], [REF]) are listed in :mod:`emulator.core.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,12 +20,22 @@ def wildcard_match(pattern: str, value: str, *, case_sensitive: bool = False) ->
     """
     if not case_sensitive:
         pattern, value = pattern.lower(), value.lower()
+    return _match(pattern, value)
+
+
+@lru_cache(maxsize=8192)
+def _match(pattern: str, value: str) -> bool:
+    # Memoized and with a fast path for patterns without wildcards: every call is authorized against its session
+    # and identity policies, and this matcher was the emulator's largest cost per call (docs/performance.md).
+    if "*" not in pattern and "?" not in pattern:
+        return pattern == value
     p = v = 0
     star, resume = -1, 0
-    while v < len(value):
-        if p < len(pattern) and pattern[p] != "*" and (pattern[p] == "?" or pattern[p] == value[v]):
+    n, m = len(value), len(pattern)
+    while v < n:
+        if p < m and pattern[p] != "*" and (pattern[p] == "?" or pattern[p] == value[v]):
             p, v = p + 1, v + 1
-        elif p < len(pattern) and pattern[p] == "*":
+        elif p < m and pattern[p] == "*":
             star, resume = p, v
             p += 1
         elif star >= 0:  # let the last star swallow one more character and retry
@@ -32,9 +43,9 @@ def wildcard_match(pattern: str, value: str, *, case_sensitive: bool = False) ->
             p, v = star + 1, resume
         else:
             return False
-    while p < len(pattern) and pattern[p] == "*":
+    while p < m and pattern[p] == "*":
         p += 1
-    return p == len(pattern)
+    return p == m
 
 
 def action_matches(pattern: str, action: str) -> bool:
