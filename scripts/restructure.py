@@ -54,6 +54,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "scope",
         "cloud",
         "pacing",
+        "workers",
     ),
     # the outside world: the official SDK behind the ports, the runtime's credentials, the environment
     "adapters": ("sdk", "sdk_common", "sdk_directory", "sdk_fc", "credentials", "settings"),
