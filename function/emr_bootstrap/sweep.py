@@ -285,10 +285,13 @@ class _Walk:
 
     def dispatch(self, fan_out: FanOut) -> None:
         try:
-            chosen = [info.account_id for _, info in self.pages_from_start()]
+            listed = [(position.page, info.account_id) for position, info in self.pages_from_start()]
         except CloudError:
             self.position = self.request.start  # nothing was handed out: resume where this hop started
             raise
+        # The page each account was listed on: a batch starts reading the directory at its first account's.
+        page_of = {account_id: page for page, account_id in listed}
+        chosen = [account_id for _, account_id in listed]
         chunks = balanced_chunks(chosen, max(fan_out.batch_size, math.ceil(len(chosen) / MAX_BATCHES)))
         for chunk in chunks:
             payload = dict(self.request.options())
@@ -296,6 +299,7 @@ class _Walk:
                 payload.pop(key, None)  # the batch names its accounts; the filters were applied here
             # Last, so that the sweep's own accountIds filter never replaces the batch's chunk.
             payload |= {"action": BATCH_ACTION, "accountIds": chunk, "share": round(1 / len(chunks), 6)}
+            payload["firstPage"] = page_of[chunk[0]]
             try:
                 invocation_id = fan_out.dispatcher.invoke_async(payload)
             except CloudError as exc:
