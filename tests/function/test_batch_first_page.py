@@ -14,7 +14,7 @@ from emr_bootstrap.directory import lookup_many, not_in_directory
 from emr_bootstrap.errors import CloudError, InvalidRequest
 from emr_bootstrap.jobs import BootstrapJob, request_job
 from emr_bootstrap.reconcile import Reconciler
-from emr_bootstrap.sweep import FanOut, Sweeper
+from emr_bootstrap.sweep import FanOut, Sweeper, batch_count
 from emr_bootstrap.sweep_request import MAX_PAGE, parse_sweep_batch, parse_sweep_request
 from emr_bootstrap.timing import Deadline
 
@@ -74,7 +74,8 @@ def test_a_hinted_listing_that_fails_midway_keeps_what_it_found_and_leaves_the_r
     assert directory.pages_read == [5] and members(found) == set(MEMBERS[450:500]) and len(found) == 50
 
 
-def test_each_batch_carries_the_page_its_first_account_was_listed_on() -> None:
+def fan_out(listed: list[str], batch_size: int, **options: Any) -> list[dict[str, Any]]:
+    """The batch payloads a sweep of ``listed`` dispatches."""
     dispatched: list[dict[str, Any]] = []
 
     class Dispatcher:
@@ -82,10 +83,16 @@ def test_each_batch_carries_the_page_its_first_account_was_listed_on() -> None:
             dispatched.append(dict(payload))
             return f"inv-{len(dispatched)}"
 
-    directory = FakeDirectory(members=MEMBERS[:250])
+    directory = FakeDirectory(members=listed)
     reconciler = Reconciler(FakeConnector(), directory, catalog=load_catalog(), settings=fast_settings())
-    request = parse_sweep_request({"action": "sweep", "excludeAccountIds": [MEMBERS[0]]})
-    Sweeper(reconciler, directory).run(request, request_id="s", deadline=Deadline.never(), fan_out=FanOut(Dispatcher()))
+    request = parse_sweep_request({"action": "sweep", **options})
+    batches = FanOut(Dispatcher(), batch_size=batch_size)
+    Sweeper(reconciler, directory).run(request, request_id="s", deadline=Deadline.never(), fan_out=batches)
+    return dispatched
+
+
+def test_each_batch_carries_the_page_its_first_account_was_listed_on() -> None:
+    dispatched = fan_out(MEMBERS[:250], 100, excludeAccountIds=[MEMBERS[0]])
     # 249 accounts in three batches of 83, starting at listing positions 1, 84 and 167.
     assert [(p["accountIds"][0], p["firstPage"]) for p in dispatched] == [
         (MEMBERS[1], 1),
@@ -118,3 +125,27 @@ def test_a_direct_request_cannot_carry_a_hint() -> None:
     with pytest.raises(InvalidRequest) as caught:
         request_job({"accountIds": MEMBERS[:2], "firstPage": 2})
     assert caught.value.field == "firstPage"
+
+
+@pytest.mark.parametrize(
+    ("accounts", "size", "quota", "count"),
+    [
+        (10_001, 500, 100.0, 24),  # 21 batches would get 4 tokens each: 84 % of the quota; 24 get 96 %
+        (10_000, 500, 100.0, 20),  # 5 tokens each: the whole quota
+        (249, 100, 100.0, 3),  # 33 each, 99 %
+        (30_000, 500, 100.0, 95),  # 60 batches would get 1 token each, 60 %: raised to 95
+        (200_000, 500, 100.0, 400),  # above the quota no floor is lost
+        (10_001, 500, 0.0, 21),  # AssumeRole not paced
+        (2, 1, 1.5, 2),  # nothing reaches 95 % below the quota: the fewest
+    ],
+)
+def test_the_batch_count_is_raised_until_the_batches_use_the_quota_whole(
+    accounts: int, size: int, quota: float, count: int
+) -> None:
+    assert batch_count(accounts, size, quota) == count
+
+
+def test_a_sweep_that_would_make_21_batches_makes_24_so_that_they_use_the_quota_whole() -> None:
+    dispatched = fan_out([str(9000000000000000 + n) for n in range(2001)], 100)
+    assert len(dispatched) == 24 and {len(p["accountIds"]) for p in dispatched} == {83, 84}
+    assert {p["share"] for p in dispatched} == {0.041667}
