@@ -55,7 +55,8 @@ def lookup_many(
         first = directory.list_accounts(start, PAGE_SIZE)
         _keep(first.accounts, wanted, found)
         pages = math.ceil(first.total / PAGE_SIZE)
-        # Every page once, from the hint on, wrapping around (a hint past the end: the read above was spent).
+        # Every page once, from the hint on, wrapping around. A hint past the end spent the read above on an empty
+        # page, or an error that leaves every account to GetAccount (which answer is unconfirmed: alibaba-cloud A17).
         order = [p for p in (*range(start + 1, pages + 1), *range(1, min(start, pages + 1))) if p != start]
         for read, page_number in enumerate(order, start=1):
             unknown = len(wanted) - len(found)
