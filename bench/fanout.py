@@ -7,9 +7,11 @@ from the emulator's FC queue.
 This process serves the emulator (as ``emr-bootstrap-emulator --state --quotas --latency-ms`` would) and plays FC's
 async dispatcher: each queued InvokeFunction (``x-fc-invocation-type: Async``) goes to the next idle instance
 (``bench.fanout_instance``, one invocation at a time each, as FC's default concurrency of 1). The sweep itself is
-the first invocation (``EMR_BOOTSTRAP_FANOUT=always``); it lists the directory and queues one batch per 500 accounts,
-each pacing AssumeRole at its share of the quota. ``--instances`` defaults to 25: at least one per batch (10,001
-accounts with the management account make 21 batches), as FC would scale out.
+the first invocation (``EMR_BOOTSTRAP_FANOUT=always``); it lists the directory and queues batches of at most 500
+accounts, each pacing AssumeRole at its share of the quota and reading the directory from its own first page
+(``firstPage``). ``--instances`` defaults to 25: at least one per batch (10,001 accounts with the management account
+make 24 batches: 21 would each get floor(100 / 21) = 4 AssumeRole tokens a second, ``sweep.batch_count``), as FC
+would scale out.
 
 Figures: the wall time from the sweep's start to the last batch's end; the share of the AssumeRole quota (100/s)
 used over it; the CPU of each instance and of the emulator process, and how much of this machine's cores they used

@@ -2,6 +2,9 @@
 
 ``make bench`` prints it (stderr) from the run's ``build/bench/results.json``; ``make bench RECORD=1`` also writes it
 into README.md between the ``bench:table`` markers, from ``bench/results.json`` (a test checks the two agree).
+
+The single-account figures are judged at the issue's L = 50 ms (``single_account_l50``), where it states its limits,
+with the L = 20 ms figures (``single_account``) beside them; results without the L = 50 ms run render as before.
 """
 
 from __future__ import annotations
@@ -32,18 +35,35 @@ class Row:
     meets: Callable[[float], bool]
     command: str
     detail: Callable[[Mapping[str, Any]], str]
+    # Read instead of ``key`` when the results have it (the same figure at the issue's L).
+    preferred: str | None = None
+
+    def value(self, results: Mapping[str, Any]) -> Any:
+        preferred = get(results, self.preferred) if self.preferred else None
+        return preferred if preferred is not None else get(results, self.key)
 
 
 def _single(case: str) -> Callable[[Mapping[str, Any]], str]:
     def detail(r: Mapping[str, Any]) -> str:
         c = get(r, f"single_account.{case}") or {}
+        at_l = f"{c.get('wall_over_latency')} L = {c.get('wall_ms')} ms at L = {get(r, 'single_account.latency_ms')} ms"
+        at_issue = get(r, f"single_account_l50.{case}")
+        if not isinstance(at_issue, dict):
+            return (
+                f"{at_l}; local overhead {c.get('local_overhead_ms')} ms; pacing waits {c.get('pacing_wait_ms')} ms; "
+                f"{c.get('api_calls')} calls"
+            )
         return (
-            f"{c.get('wall_over_latency')} L = {c.get('wall_ms')} ms at L = {get(r, 'single_account.latency_ms')} ms; "
-            f"local overhead {c.get('local_overhead_ms')} ms; pacing waits {c.get('pacing_wait_ms')} ms; "
-            f"{c.get('api_calls')} calls"
+            f"{at_issue.get('wall_over_latency')} L = {at_issue.get('wall_ms')} ms at L = "
+            f"{get(r, 'single_account_l50.latency_ms')} ms ({at_l}); local overhead {c.get('local_overhead_ms')} ms; "
+            f"pacing waits {at_issue.get('pacing_wait_ms')} ms; {at_issue.get('api_calls')} calls"
         )
 
     return detail
+
+
+def _l50(case: str) -> str:
+    return f"single_account_l50.{case}.wall_over_latency"
 
 
 def _share(prefix: str, wall: str) -> Callable[[Mapping[str, Any]], str]:
@@ -63,13 +83,17 @@ def _percent(value: Any) -> str:
 
 ROWS = (
     Row("new-account event, 2 roles", "single_account.event_2_roles.wall_over_latency", "≤ 4.5 L",
-        lambda v: v <= 4.5, "python -m bench.latency", _single("event_2_roles")),
+        lambda v: v <= 4.5, "python -m bench.latency", _single("event_2_roles"),
+        _l50("event_2_roles")),
     Row("direct request, 2 roles", "single_account.request_2_roles.wall_over_latency", "≤ 6.5 L",
-        lambda v: v <= 6.5, "python -m bench.latency", _single("request_2_roles")),
+        lambda v: v <= 6.5, "python -m bench.latency", _single("request_2_roles"),
+        _l50("request_2_roles")),
     Row("direct request, 5 roles", "single_account.request_5_roles.wall_over_latency", "≤ 6.8 L",
-        lambda v: v <= 6.8, "python -m bench.latency", _single("request_5_roles")),
+        lambda v: v <= 6.8, "python -m bench.latency", _single("request_5_roles"),
+        _l50("request_5_roles")),
     Row("done account in a request", "single_account.done_request.wall_over_latency", "≤ 3.5 L",
-        lambda v: v <= 3.5, "python -m bench.latency", _single("done_request")),
+        lambda v: v <= 3.5, "python -m bench.latency", _single("done_request"),
+        _l50("done_request")),
     Row("fresh 1,000-account sweep: AssumeRole quota share", "sweep_1000.assume_role_quota_share",
         "≥ 80 %, 0 throttles, 0 failures", lambda v: v >= 0.8, "python -m bench.sweep", _share("", "wall_s")),
     Row("done 1,000-account sweep: AssumeRole quota share", "sweep_1000.done_assume_role_quota_share",
@@ -94,21 +118,25 @@ ROWS = (
 
 
 def verdict(row: Row, results: Mapping[str, Any]) -> str:
-    value = get(results, row.key)
+    value = row.value(results)
     if not isinstance(value, (int, float)):
         return "not measured"
     return "meets" if row.meets(float(value)) else "misses"
 
 
 def markdown(results: Mapping[str, Any]) -> str:
+    at = f"L = {get(results, 'latency_ms')} ms per call"
+    issue_l = get(results, "single_account_l50.latency_ms")
+    if issue_l is not None:
+        at += f", the single-account figures at L = {issue_l} ms (at L = {get(results, 'latency_ms')} ms in brackets),"
     lines = [
-        f"Measured at L = {get(results, 'latency_ms')} ms per call on {get(results, 'machine')}.",
+        f"Measured at {at} on {get(results, 'machine')}.",
         "",
         "| figure | measured | target | | reproduce |",
         "| --- | --- | --- | --- | --- |",
     ]
     for row in ROWS:
-        measured = row.detail(results) if get(results, row.key) is not None else "not measured"
+        measured = row.detail(results) if row.value(results) is not None else "not measured"
         lines.append(f"| {row.figure} | {measured} | {row.target} | {verdict(row, results)} | `{row.command}` |")
     return "\n".join(lines) + "\n"
 
@@ -117,7 +145,7 @@ def text(results: Mapping[str, Any]) -> str:
     width = max(len(row.figure) for row in ROWS)
     lines = []
     for row in ROWS:
-        measured = row.detail(results) if get(results, row.key) is not None else "not measured"
+        measured = row.detail(results) if row.value(results) is not None else "not measured"
         lines.append(f"{row.figure:<{width}}  {verdict(row, results):<12}  {row.target:<32}  {measured}")
     return "\n".join(lines) + "\n"
 

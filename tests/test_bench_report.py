@@ -43,3 +43,22 @@ def test_the_table_lives_between_its_markers_only() -> None:
     updated = report.with_table(readme, {})
     assert updated.startswith(f"before\n{report.START}\n") and updated.endswith(f"{report.END}\nafter\n")
     assert "STALE-TABLE" not in updated
+
+
+def test_single_account_figures_are_judged_at_the_issues_l_with_the_l20_figures_beside_them() -> None:
+    results = {
+        "latency_ms": 20.0,
+        "single_account": {"latency_ms": 20.0, "event_2_roles": {"wall_over_latency": 9.87, "wall_ms": 197.3}},
+        "single_account_l50": {"latency_ms": 50.0, "event_2_roles": {"wall_over_latency": 4.44, "wall_ms": 222.0}},
+    }
+    (row,) = [row for row in report.ROWS if row.key == "single_account.event_2_roles.wall_over_latency"]
+    assert report.verdict(row, results) == "meets"
+    line = next(line for line in report.markdown(results).splitlines() if line.startswith(f"| {row.figure} |"))
+    assert "4.44 L = 222.0 ms at L = 50.0 ms (9.87 L = 197.3 ms at L = 20.0 ms)" in line and "| meets |" in line
+    assert "single-account figures at L = 50.0 ms (at L = 20.0 ms in brackets)" in report.markdown(results)
+
+
+def test_without_the_l50_run_the_single_account_figures_are_judged_at_l20() -> None:
+    results = {"single_account": {"latency_ms": 20.0, "event_2_roles": {"wall_over_latency": 9.87}}}
+    (row,) = [row for row in report.ROWS if row.key == "single_account.event_2_roles.wall_over_latency"]
+    assert report.verdict(row, results) == "misses" and "at L = 50" not in report.markdown(results)

@@ -33,21 +33,38 @@ def not_in_directory(account_id: str, request_id: str | None = None) -> ErrorInf
     )
 
 
-def lookup_many(directory: AccountDirectory, account_ids: Sequence[str]) -> dict[str, AccountInfo | ErrorInfo]:
+def lookup_many(
+    directory: AccountDirectory, account_ids: Sequence[str], first_page: int | None = None
+) -> dict[str, AccountInfo | ErrorInfo]:
     """What the directory says of each of ``account_ids``, from ListAccounts pages, when that is cheaper than a
-    GetAccount each; an empty or partial answer leaves the rest to GetAccount. Never raises for cloud errors."""
+    GetAccount each; an empty or partial answer leaves the rest to GetAccount. Never raises for cloud errors.
+
+    ``first_page``: where a fan-out batch's accounts start in the listing (the sweep that made the batch saw it).
+    Reading starts there, goes on to the last page, then wraps around to the pages before it, and stops as soon as
+    every account is found. The hint is trusted for nothing but the order of reading: an account is reported not in
+    the directory only after every page was read, so a wrong or forged hint, or a listing whose order changed since
+    the sweep (unconfirmed, README "Sweeps"), costs calls, never a wrong answer."""
     wanted = set(account_ids)
     if len(wanted) <= DIRECT_LOOKUPS:
         return {}
+    start = first_page or 1
+    # With a hint the accounts should sit on the next pages: that many are read whatever the rule below says.
+    expected = math.ceil(len(wanted) / PAGE_SIZE) + 1 if first_page else 1
     found: dict[str, AccountInfo | ErrorInfo] = {}
     try:
-        first = directory.list_accounts(1, PAGE_SIZE)
+        first = directory.list_accounts(start, PAGE_SIZE)
         _keep(first.accounts, wanted, found)
         pages = math.ceil(first.total / PAGE_SIZE)
-        # Listing the rest costs pages - 1 calls; it is worth it only if more accounts than that are still unknown.
-        if pages - 1 >= len(wanted) - len(found):
-            return found
-        for page_number in range(2, pages + 1):
+        # Every page once, from the hint on, wrapping around. A hint past the end spent the read above on an empty
+        # page, or an error that leaves every account to GetAccount (which answer is unconfirmed: alibaba-cloud A17).
+        order = [p for p in (*range(start + 1, pages + 1), *range(1, min(start, pages + 1))) if p != start]
+        for read, page_number in enumerate(order, start=1):
+            unknown = len(wanted) - len(found)
+            if not unknown:
+                return found
+            # Listing the rest is worth it only if more accounts than pages are still unknown.
+            if read >= expected and len(order) - read + 1 >= unknown:
+                return found
             _keep(directory.list_accounts(page_number, PAGE_SIZE).accounts, wanted, found)
     except CloudError:
         return found  # the accounts not found yet fall back to GetAccount, which reports its own error

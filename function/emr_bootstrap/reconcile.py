@@ -78,7 +78,7 @@ class Reconciler:
         deadline = deadline or Deadline.never(settings.clock)
         start = settings.clock()
         strategy = request.effective_strategy
-        known = lookup_many(self.directory, self._in_scope_by_lists(request.account_ids))
+        known = lookup_many(self.directory, self._in_scope_by_lists(request.account_ids), request.first_page)
 
         def one(account_id: str) -> AccountResult:
             if not deadline.may_start():

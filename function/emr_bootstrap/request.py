@@ -45,6 +45,9 @@ class BootstrapRequest:
     drift: DriftMode = "report"
     # None lets the core choose (read-first); dry runs never create first.
     strategy: Strategy | None = None
+    # A fan-out batch's hint: the ListAccounts page its first account was on (directory.lookup_many); never parsed
+    # from a request (sweep_request.parse_sweep_batch sets it).
+    first_page: int | None = None
 
     @property
     def effective_strategy(self) -> Strategy:

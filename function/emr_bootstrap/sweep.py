@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
 from emr_bootstrap.directory import PAGE_SIZE
 from emr_bootstrap.errors import CloudError, ErrorInfo, render_error
+from emr_bootstrap.pacing import PUBLISHED_RATES
 from emr_bootstrap.result import CREATE_ROLE, AccountResult, Result
 from emr_bootstrap.sweep_request import Position
 
@@ -62,6 +63,8 @@ class FanOut:
     batch_size: int = 100
     # Fan out only when the directory has at least this many members (0: always).
     threshold: int = 0
+    # The caller's AssumeRole quota the batches split (calls per second): the batch count is chosen to use it whole.
+    quota: float = PUBLISHED_RATES["AssumeRole"]
 
 
 @dataclass(frozen=True)
@@ -285,17 +288,22 @@ class _Walk:
 
     def dispatch(self, fan_out: FanOut) -> None:
         try:
-            chosen = [info.account_id for _, info in self.pages_from_start()]
+            listed = [(position.page, info.account_id) for position, info in self.pages_from_start()]
         except CloudError:
             self.position = self.request.start  # nothing was handed out: resume where this hop started
             raise
-        chunks = balanced_chunks(chosen, max(fan_out.batch_size, math.ceil(len(chosen) / MAX_BATCHES)))
+        # The page each account was listed on: a batch starts reading the directory at its first account's.
+        page_of = {account_id: page for page, account_id in listed}
+        chosen = [account_id for _, account_id in listed]
+        size = max(fan_out.batch_size, math.ceil(len(chosen) / MAX_BATCHES))
+        chunks = _split(chosen, batch_count(len(chosen), size, fan_out.quota))
         for chunk in chunks:
             payload = dict(self.request.options())
             for key in ("folderIds", "excludeAccountIds", "changedWithinMinutes"):
                 payload.pop(key, None)  # the batch names its accounts; the filters were applied here
             # Last, so that the sweep's own accountIds filter never replaces the batch's chunk.
             payload |= {"action": BATCH_ACTION, "accountIds": chunk, "share": round(1 / len(chunks), 6)}
+            payload["firstPage"] = page_of[chunk[0]]
             try:
                 invocation_id = fan_out.dispatcher.invoke_async(payload)
             except CloudError as exc:
@@ -309,7 +317,23 @@ def balanced_chunks(items: list[str], size: int) -> list[list[str]]:
     """``items`` in the fewest chunks of at most ``size``, their sizes within one of each other: every batch gets
     the same share of the quota, so unequal batches would leave the small ones' share unused while the large ones
     still run (10,001 accounts in chunks of 500 made a last batch of 1, and 20 batches paced at 1/21)."""
-    count = math.ceil(len(items) / max(1, size))
+    return _split(items, math.ceil(len(items) / max(1, size)))
+
+
+def batch_count(accounts: int, size: int, quota: float) -> int:
+    """How many batches of at most ``size`` to make of ``accounts``: the fewest, raised (up to MAX_BATCHES) until the
+    batches together get at least 95 % of the ``quota``. The pacer gives each batch floor(quota / batches) tokens a
+    second (pacing.Pacer): 21 batches of a quota of 100 get 4 each, 84 in all, where 24 get 96 and 25 all 100."""
+    count = math.ceil(accounts / max(1, size))
+    if not 1 <= count < quota:  # above the quota each batch gets below one call a second, and no floor is lost
+        return count
+    whole = range(count, math.floor(quota) + 1)
+    raised = next((c for c in whole if math.floor(quota / c) * c >= 0.95 * quota), count)
+    return min(raised, MAX_BATCHES, accounts)
+
+
+def _split(items: list[str], count: int) -> list[list[str]]:
+    """``items`` in ``count`` chunks whose sizes are within one of each other."""
     base, extra = divmod(len(items), max(1, count))
     bounds = [i * base + min(i, extra) for i in range(count + 1)]
     return [items[bounds[i] : bounds[i + 1]] for i in range(count)]

@@ -47,6 +47,8 @@ TOKEN_VERSION: Final = 1
 # A fan-out batch's share of the caller's AssumeRole quota: at most 1000 batches share it (sweep.MAX_BATCHES), so a
 # share below 1/1000 is not one the function wrote, and would make each AssumeRole wait for hours.
 MIN_SHARE: Final = 0.001
+# A batch's firstPage hint names a ListAccounts page: a directory of a million members has 10,000.
+MAX_PAGE: Final = 10_000
 _MAX_COUNT: Final = 1_000_000
 _ROLE_FIELDS: Final = ("emrVersion", "features", "roles", "customEcsRole", "dryRun", "drift")
 _SWEEP_FIELDS: Final = ("action", "folderIds", "accountIds", "excludeAccountIds", "changedWithinMinutes", "nextToken")
@@ -250,11 +252,15 @@ class SweepBatch:
 
 
 def parse_sweep_batch(payload: Mapping[str, Any], *, catalog: Catalog | None = None) -> SweepBatch:
-    """``{"action": "sweep-batch", "accountIds": [...], "share": 0.1, <role fields>}``. The accounts are checked
-    again by the core like any request's: a forged batch gains nothing a request could not."""
+    """``{"action": "sweep-batch", "accountIds": [...], "share": 0.1, "firstPage": 37, <role fields>}``. The
+    accounts are checked again by the core like any request's: a forged batch gains nothing a request could not.
+    ``firstPage`` (optional) is where the batch's accounts start in the listing: it orders the reading only."""
     share = payload.get("share", 1.0)
     if not isinstance(share, (int, float)) or isinstance(share, bool) or not MIN_SHARE <= share <= 1:
         raise InvalidRequest("share", "range", f"must be a number from {MIN_SHARE} to 1")
-    request_part = {key: value for key, value in payload.items() if key not in ("action", "share")}
+    first_page = payload.get("firstPage")
+    if first_page is not None and not (_count(first_page, 1) and first_page <= MAX_PAGE):
+        raise InvalidRequest("firstPage", "range", f"must be a whole number from 1 to {MAX_PAGE}")
+    request_part = {key: value for key, value in payload.items() if key not in ("action", "share", "firstPage")}
     request = parse_request(request_part, catalog=catalog)
-    return SweepBatch(replace(request, strategy="get-first"), float(share))
+    return SweepBatch(replace(request, strategy="get-first", first_page=first_page), float(share))

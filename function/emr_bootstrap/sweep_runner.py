@@ -42,7 +42,8 @@ def run_sweep(
     mode = settings.fan_out_mode
     if dispatcher is not None and (mode == "always" or (mode == "auto" and unattended)):
         threshold = 0 if mode == "always" else settings.fan_out_threshold
-        fan_out = FanOut(dispatcher, settings.fan_out_batch_size, threshold)
+        quota = settings.rate_limits.get("AssumeRole", 0.0)  # unpaced: any batch count uses it whole
+        fan_out = FanOut(dispatcher, settings.fan_out_batch_size, threshold, quota)
     hop = Sweeper(reconciler, ports.directory).hop(
         request,
         request_id=invocation.request_id,

@@ -134,6 +134,7 @@ def test_a_fanned_out_sweep_runs_its_batches_as_async_invocations_end_to_end(
     assert all(b["requestId"] for b in result["sweep"]["batches"])
     assert all(len(body) < 128 * 1024 for body in batches)
     assert all(json.loads(body)["share"] == pytest.approx(1 / 3, abs=1e-5) for body in batches)
+    assert [json.loads(body)["firstPage"] for body in batches] == [1, 1, 1]  # twelve accounts: one page
     done = [a["accountId"] for o in outcomes for a in o["accounts"] if a["status"] == "succeeded"]
     assert sorted(done) == sorted(members)
     assert all(o["status"] == "succeeded" for o in outcomes)

@@ -78,7 +78,7 @@ def test_a_fanned_out_sweep_hands_each_batch_its_accounts_options_and_share() ->
     # 249 accounts in batches of at most 100: three balanced ones (83 each), not 100, 100 and 49.
     assert [p["accountIds"] for p in dispatcher.payloads] == [MEMBERS[1:84], MEMBERS[84:167], MEMBERS[167:]]
     for payload in dispatcher.payloads:
-        assert {key: value for key, value in payload.items() if key != "accountIds"} == {
+        assert {key: value for key, value in payload.items() if key not in ("accountIds", "firstPage")} == {
             "action": "sweep-batch",
             "share": 0.333333,
             "dryRun": True,
@@ -229,7 +229,7 @@ def test_a_batch_never_carries_the_folder_filter_it_was_chosen_by() -> None:
         directory.paths[account] = f"rd-1/r-root/fd-prod/{account}"
     run({"folderIds": ["fd-prod"]}, directory, fan_out=FanOut(dispatcher, batch_size=10))
     (payload,) = dispatcher.payloads
-    assert payload == {"action": "sweep-batch", "accountIds": MEMBERS[:3], "share": 1.0}
+    assert payload == {"action": "sweep-batch", "accountIds": MEMBERS[:3], "share": 1.0, "firstPage": 1}
 
 
 def test_a_sweep_logs_under_its_request_and_reports_its_duration(emr_logs: list[logging.LogRecord]) -> None:
