@@ -51,6 +51,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     "sweeps/test_sweep_missed_by_events.py": ("test_sweep_missed_by_events.py",),
     "sweeps/test_sweep_qualifier.py": ("test_sweep_qualifier.py",),
     "sweeps/test_sweep_token_encoding.py": ("test_sweep_token_encoding.py",),
+    "sweeps/test_batch_first_page.py": ("test_batch_first_page.py",),
     "sweeps/test_missed_by_events_alert.py": ("test_missed_by_events_alert.py",),
     "sweeps/test_sweep_resumption.py": ("test_sweep_resumption.py",),
     "sweeps/test_event_sweep_window_and_cooldown.py": ("test_event_sweep_window_and_cooldown.py",),
