@@ -51,7 +51,7 @@ def call(fn: Callable[[], T]) -> T:
 
 
 def one_account(sts: StsClient, endpoint: str, account_id: str) -> None:
-    # The session policy the function's sweep sends (write mode; emr_bootstrap.sdk.member_session_policy), so
+    # The session policy the function's sweep sends (write mode; emr_bootstrap.adapters.sdk.member_session_policy), so
     # that both sides sign and send the same bytes.
     actions = ["ram:GetRole", "ram:ListPoliciesForRole", "ram:CreateRole", "ram:AttachPolicyToRole"]
     resources = [f"acs:ram:*:{account_id}:role/{name}" for name in sorted(n.lower() for n in ROLES)]

@@ -28,7 +28,7 @@ SCENARIOS = {
     ],
     "ram_client": ["alibabacloud_ram20150501.client"],
     "index": ["index"],
-    "index_and_sdk": ["index", "emr_bootstrap.sdk", "emr_bootstrap.reconcile"],
+    "index_and_sdk": ["index", "emr_bootstrap.adapters.sdk", "emr_bootstrap.core.reconcile"],
 }
 
 _PROBE = """

@@ -24,7 +24,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "function"))
 WRITES = ("CreateRole", "AttachPolicyToRole", "UpdateRole")
-ALL_ROLES = [role["name"] for role in json.loads((REPO / "function/emr_bootstrap/catalog.json").read_text())["roles"]]
+ALL_ROLES = [
+    role["name"] for role in json.loads((REPO / "function/emr_bootstrap/core/catalog.json").read_text())["roles"]
+]
 
 
 def event_for(account_id: str, management: str) -> dict[str, Any]:

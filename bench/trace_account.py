@@ -36,7 +36,7 @@ CASES["done"] = ("request", "event")
 def child(kind: str, accounts: list[str]) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "function"))
     import index
-    from emr_bootstrap import pacing
+    from emr_bootstrap.core import pacing
 
     from bench.invocation_run import ALL_ROLES, event_for
 

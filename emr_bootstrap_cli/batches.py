@@ -9,7 +9,7 @@ import dataclasses
 import sys
 from typing import IO, TYPE_CHECKING, Any, Final
 
-from emr_bootstrap.jobs import BootstrapJob
+from emr_bootstrap.intake.jobs import BootstrapJob
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from emr_bootstrap_cli.options import state
@@ -19,7 +19,7 @@ from emr_bootstrap_cli.sweep_view import merge_rounds
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from emr_bootstrap.request import BootstrapRequest
+    from emr_bootstrap.core.request import BootstrapRequest
 
     from emr_bootstrap_cli.target import Target
 

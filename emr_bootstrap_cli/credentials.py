@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from emr_bootstrap.credentials import FunctionCredentials
+from emr_bootstrap.adapters.credentials import FunctionCredentials
 
 from emr_bootstrap_cli.errors import CredentialsProblem
 

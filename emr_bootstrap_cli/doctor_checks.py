@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from emr_bootstrap.errors import CloudError
+from emr_bootstrap.shared.errors import CloudError
 
 from emr_bootstrap_cli import deployment, fc_client, policy_compare
 from emr_bootstrap_cli.fc_client import translated
@@ -17,7 +17,7 @@ from emr_bootstrap_cli.render import one_line
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from emr_bootstrap.settings import Settings
+    from emr_bootstrap.adapters.settings import Settings
 
     from emr_bootstrap_cli.deployment import FunctionSpec
     from emr_bootstrap_cli.target import Target
@@ -54,7 +54,7 @@ class Doctor:
     def __init__(self, target: Target, settings: Settings, fc_endpoint: Callable[[], Any]) -> None:
         self.target = target
         self.settings = settings
-        from emr_bootstrap.sdk_common import credential_client
+        from emr_bootstrap.adapters.sdk_common import credential_client
 
         self.credential = credential_client(target.credentials)
         self._fc_endpoint = fc_endpoint
@@ -63,7 +63,7 @@ class Doctor:
         self.members: list[str] = []
 
     def _config(self, endpoint: Any) -> Any:
-        from emr_bootstrap.sdk_common import openapi_config
+        from emr_bootstrap.adapters.sdk_common import openapi_config
 
         return openapi_config(self.settings, endpoint, self.credential)
 

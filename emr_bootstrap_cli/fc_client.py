@@ -13,8 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from emr_bootstrap.errors import CloudError, SettingsError
-from emr_bootstrap.settings import Endpoint, Settings, parse_endpoint
+from emr_bootstrap.adapters.settings import Endpoint, Settings, parse_endpoint
+from emr_bootstrap.shared.errors import CloudError, SettingsError
 
 from emr_bootstrap_cli.errors import UsageProblem
 
@@ -47,7 +47,7 @@ def endpoint(target: Target, endpoint_url: str | None, region: str, *, invoke: b
 
 def client(target: Target, fc_endpoint: Endpoint) -> FcClient:
     from alibabacloud_fc20230330.client import Client as FcClient
-    from emr_bootstrap.sdk_common import credential_client, openapi_config
+    from emr_bootstrap.adapters.sdk_common import credential_client, openapi_config
 
     settings = Settings.from_env(target.env)
     return FcClient(openapi_config(settings, fc_endpoint, credential_client(target.credentials)))
@@ -71,7 +71,7 @@ class Invocation:
 def translated(fn: Callable[[], T]) -> Callable[[], T]:
     """The function's SDK error translation, imported on use (the credentials library must not be imported before
     ``main`` turns the ECS metadata link off)."""
-    from emr_bootstrap.sdk_common import translated as translate
+    from emr_bootstrap.adapters.sdk_common import translated as translate
 
     return translate(fn)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import click
-from emr_bootstrap.logs import LEVEL_VAR, LOGGER_NAME, configure_logging
+from emr_bootstrap.shared.logs import LEVEL_VAR, LOGGER_NAME, configure_logging
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

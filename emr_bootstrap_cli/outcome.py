@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
-from emr_bootstrap import codes
+from emr_bootstrap.shared import codes
 
 from emr_bootstrap_cli.errors import EXIT_CREDENTIALS, EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from emr_bootstrap_cli.render import one_line

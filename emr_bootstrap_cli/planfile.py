@@ -14,8 +14,8 @@ import hashlib
 import json
 from typing import IO, TYPE_CHECKING, Any, Final
 
-from emr_bootstrap.errors import InvalidRequest
-from emr_bootstrap.request import BootstrapRequest, parse_request
+from emr_bootstrap.core.request import BootstrapRequest, parse_request
+from emr_bootstrap.shared.errors import InvalidRequest
 
 from emr_bootstrap_cli.errors import UsageProblem
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from typing import IO, TYPE_CHECKING, Any, Final
 
-from emr_bootstrap.http_event import json_text
+from emr_bootstrap.intake.http_event import json_text
 from rich import box
 from rich.console import Console
 from rich.table import Table

@@ -8,8 +8,8 @@ import shlex
 from dataclasses import replace
 from typing import TYPE_CHECKING, Final
 
-from emr_bootstrap.errors import InvalidRequest
-from emr_bootstrap.sweep_request import parse_sweep_request
+from emr_bootstrap.shared.errors import InvalidRequest
+from emr_bootstrap.sweeps.sweep_request import parse_sweep_request
 
 from emr_bootstrap_cli.errors import UsageProblem
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
     from typing import Any
 
-    from emr_bootstrap.sweep_request import SweepRequest
+    from emr_bootstrap.sweeps.sweep_request import SweepRequest
 
 # The command-line option that sets each field of a sweep request.
 OPTION_FIELDS: Final = {

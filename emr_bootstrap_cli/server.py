@@ -22,12 +22,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from emr_bootstrap import codes
 from emr_bootstrap.api import statuses
-from emr_bootstrap.errors import ErrorInfo
-from emr_bootstrap.events import MAX_EVENT_BYTES
-from emr_bootstrap.http_event import http_reply
-from emr_bootstrap.result import Result
+from emr_bootstrap.core.result import Result
+from emr_bootstrap.intake.events import MAX_EVENT_BYTES
+from emr_bootstrap.intake.http_event import http_reply
+from emr_bootstrap.shared import codes
+from emr_bootstrap.shared.errors import ErrorInfo
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -12,11 +12,12 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
-from emr_bootstrap.app import Application, Invocation
-from emr_bootstrap.credentials import FunctionCredentials
-from emr_bootstrap.errors import CloudError, SettingsError
-from emr_bootstrap.settings import RAM_ENDPOINT_VAR, RESOURCEMANAGER_ENDPOINT_VAR, STS_ENDPOINT_VAR, Settings
-from emr_bootstrap.settings import parse_endpoint as parse_endpoint_setting
+from emr_bootstrap.adapters.credentials import FunctionCredentials
+from emr_bootstrap.adapters.settings import RAM_ENDPOINT_VAR, RESOURCEMANAGER_ENDPOINT_VAR, STS_ENDPOINT_VAR, Settings
+from emr_bootstrap.adapters.settings import parse_endpoint as parse_endpoint_setting
+from emr_bootstrap.application.app import Application
+from emr_bootstrap.application.invocation import Invocation
+from emr_bootstrap.shared.errors import CloudError, SettingsError
 
 from emr_bootstrap_cli import credentials
 from emr_bootstrap_cli.errors import CliError, CredentialsProblem, UsageProblem
@@ -26,8 +27,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
     from types import ModuleType
 
-    from emr_bootstrap.jobs import Job
-    from emr_bootstrap.result import Result
+    from emr_bootstrap.core.result import Result
+    from emr_bootstrap.intake.jobs import Job
 
     from emulator.harness import Emulator
     from emulator.local_fc import Context, LocalFunctionCompute
@@ -86,7 +87,7 @@ class Target:
     def caller_account(self) -> str:
         """The account the credentials belong to (STS GetCallerIdentity, once)."""
         if self.own_account_id is None:
-            from emr_bootstrap.sdk import connect
+            from emr_bootstrap.adapters.sdk import connect
 
             connector = connect(Settings.from_env(self.env), self.credentials, None).connector
             try:

@@ -1,28 +1,32 @@
 """Function Compute entry points. Handler names are a public contract: s.yaml refers to them.
 
 Wiring only: trigger -> job -> run -> reply. Everything else lives in ``emr_bootstrap`` (the application layer is
-``emr_bootstrap.app``).
+``emr_bootstrap.application.app``).
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from emr_bootstrap import event_sweeps, fc
+from emr_bootstrap.adapters.settings import event_sweep_cooldown_s
 from emr_bootstrap.api.router import handle as handle_http
-from emr_bootstrap.app import Application, Invocation
-from emr_bootstrap.errors import EventDeliveryFailed
-from emr_bootstrap.jobs import Job, from_event
-from emr_bootstrap.logs import configure_logging
-from emr_bootstrap.settings import event_sweep_cooldown_s
+from emr_bootstrap.application import fc
+from emr_bootstrap.application.app import Application
+from emr_bootstrap.intake.jobs import Job, from_event
+from emr_bootstrap.shared.errors import EventDeliveryFailed
+from emr_bootstrap.shared.logs import configure_logging
+from emr_bootstrap.sweeps import event_sweeps
+
+if TYPE_CHECKING:
+    from emr_bootstrap.application.invocation import Invocation
 
 __all__ = ["EventDeliveryFailed", "handler", "http_handler", "initialize"]
 
 
 def initialize(context: Any) -> None:
     """FC initializer: pay the SDK import before the first event instead of during it."""
-    import emr_bootstrap.sdk  # noqa: F401
+    import emr_bootstrap.adapters.sdk  # noqa: F401
 
 
 def handler(event: bytes, context: Any) -> str:

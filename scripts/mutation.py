@@ -4,8 +4,8 @@ mutmut 3 changes one thing at a time in the modules that ``[tool.mutmut] only_mu
 runs the fast unit tests (``tests/function``) that reach the changed function, and records whether a test failed
 (the mutant is *killed*) or all passed (it *survived*: no test notices that change of behaviour).
 
-mutmut names a mutant after its file's path (``emr_bootstrap/plan.py`` ->
-``emr_bootstrap.plan.x_plan_role__mutmut_3``) and, while the tests run, recognises it by the module name the tests
+mutmut names a mutant after its file's path (``emr_bootstrap/core/plan.py`` ->
+``emr_bootstrap.core.plan.x_plan_role__mutmut_3``) and, while the tests run, recognises it by the module name the tests
 imported. Here the tests import ``emr_bootstrap.*`` from ``function/`` (pytest's ``pythonpath``), which mutmut does
 not support, so the run happens in a staged copy, ``build/mutation/``, where ``function/`` is laid flat
 (``emr_bootstrap/`` and ``index.py`` at the top, beside ``tests/``, ``events/`` and ``pyproject.toml``): the paths
@@ -20,7 +20,7 @@ score = (killed + timed out) / (mutants - equivalent); "no tests" and unchecked 
 
     python scripts/mutation.py                  # fresh stage, every mutant, then the summary
     python scripts/mutation.py --resume         # keep build/mutation/mutants: run only mutants without a verdict
-    python scripts/mutation.py --resume 'emr_bootstrap.plan.*'   # run these again (after adding tests)
+    python scripts/mutation.py --resume 'emr_bootstrap.core.plan.*'   # run these again (after adding tests)
     python scripts/mutation.py --summary-only   # summarise the last run again
 
 It writes ``docs/mutation-summary.json`` (a full run; ``--out`` elsewhere) and prints a table per module. Exit
@@ -129,7 +129,7 @@ def mutmut_config() -> dict[str, Any]:
 
 
 def mutated_modules(config: dict[str, Any]) -> list[str]:
-    """The staged paths of the mutated modules, e.g. ``emr_bootstrap/plan.py``."""
+    """The staged paths of the mutated modules, e.g. ``emr_bootstrap/core/plan.py``."""
     return [str(path) for path in config["only_mutate"]]
 
 

@@ -19,11 +19,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "function/emr_bootstrap/"
 
-SCOPE = ("tests/function/test_scope_fences.py", "tests/function/test_scope.py", "tests/e2e/test_scope_end_to_end.py")
-RESUME = ("tests/function/test_sweep_resumption.py", "tests/e2e/test_sweep_resumption_end_to_end.py")
-CHAIN = ("tests/function/test_sweep_chain.py", "tests/e2e/test_sweep_chains_end_to_end.py")
-SWEEP = ("tests/function/test_sweep.py", "tests/function/test_mutants_sweep.py", "tests/e2e/test_sweep_end_to_end.py")
-MANAGEMENT = ("tests/e2e/test_management_account_end_to_end.py", "tests/function/test_reconcile.py")
+SCOPE = (
+    "tests/function/core/test_scope_fences.py",
+    "tests/function/core/test_scope.py",
+    "tests/e2e/test_scope_end_to_end.py",
+)
+RESUME = ("tests/function/sweeps/test_sweep_resumption.py", "tests/e2e/test_sweep_resumption_end_to_end.py")
+CHAIN = ("tests/function/sweeps/test_sweep_chain.py", "tests/e2e/test_sweep_chains_end_to_end.py")
+SWEEP = (
+    "tests/function/sweeps/test_sweep.py",
+    "tests/function/sweeps/test_sweep_batches_and_listing.py",
+    "tests/e2e/test_sweep_end_to_end.py",
+)
+MANAGEMENT = ("tests/e2e/test_management_account_end_to_end.py", "tests/function/core/test_reconcile.py")
 
 
 @dataclass(frozen=True)
@@ -135,7 +143,7 @@ BUGS = (
         "sweep_request.py",
         "not MIN_SHARE <= share <= 1:",
         "not 0 < share <= 1:",
-        (*CHAIN, "tests/function/test_mutants_sweep_request.py", "tests/function/test_pacing.py"),
+        (*CHAIN, "tests/function/sweeps/test_sweep_request.py", "tests/function/core/test_pacing.py"),
     ),
     Bug(
         "O7",
@@ -183,7 +191,7 @@ BUGS = (
         "actiontrail.py",
         'caller = _account_id(_dig(record, ("userIdentity", "accountId")))',
         'caller = _dig(record, ("userIdentity", "accountId"))',
-        ("tests/function/test_events.py", "tests/function/test_event_record_isolation.py"),
+        ("tests/function/intake/test_events.py", "tests/function/intake/test_event_record_isolation.py"),
     ),
 )
 

@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from emr_bootstrap.events import NewAccountEvents, parse_trigger
+from emr_bootstrap.intake.events import NewAccountEvents, parse_trigger
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA_PATH = REPO / "tests" / "data" / "fc3-props-schema.json"
@@ -214,8 +214,8 @@ def test_http_function_has_only_the_http_trigger_and_event_function_only_eventbr
 
 
 def test_the_two_timers_sweep_recent_changes_often_and_everything_daily() -> None:
-    from emr_bootstrap.jobs import SweepJob, job_for
-    from emr_bootstrap.triggers import TimerInvocation
+    from emr_bootstrap.intake.jobs import SweepJob, job_for
+    from emr_bootstrap.intake.triggers import TimerInvocation
 
     windows = []
     for trigger in triggers("timer"):

@@ -17,7 +17,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 POLICIES = REPO / "deploy" / "policies"
-CATALOG = json.loads((REPO / "function" / "emr_bootstrap" / "catalog.json").read_text())
+CATALOG = json.loads((REPO / "function" / "emr_bootstrap" / "core" / "catalog.json").read_text())
 FORBIDDEN_ACTIONS = {"ram:deleterole", "ram:detachpolicyfromrole"}
 _ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z]+$")  # "<ram-code>:<Action>", no wildcards at all
 _ARN = re.compile(r"^acs:[a-z0-9-]+:[a-z0-9*-]*:[a-z0-9*]*:\S+$")
@@ -158,7 +158,7 @@ def test_management_account_writes_are_only_in_the_opt_in_file() -> None:
 
 @pytest.mark.parametrize("name", FUNCTION_ROLES)
 def test_assume_role_is_limited_to_the_default_member_access_role(name: str) -> None:
-    from emr_bootstrap.settings import DEFAULT_MEMBER_ROLE
+    from emr_bootstrap.adapters.settings import DEFAULT_MEMBER_ROLE
 
     (statement,) = statements_granting("sts:AssumeRole", name)
     assert as_list(statement["Resource"]) == [f"acs:ram:*:*:role/{DEFAULT_MEMBER_ROLE.lower()}"]
@@ -180,13 +180,13 @@ def test_attach_is_allowed_on_the_catalog_roles_and_their_system_policies() -> N
 
 def test_ram_actions_match_what_a_member_session_may_do() -> None:
     # The management account and a member session must allow the same RAM calls, or one of them fails.
-    from emr_bootstrap.sdk import MEMBER_SESSION_ACTIONS
+    from emr_bootstrap.adapters.sdk import MEMBER_SESSION_ACTIONS
 
     assert actions_in(MANAGEMENT) == set(MEMBER_SESSION_ACTIONS["repair"])
 
 
 def test_each_session_mode_allows_no_more_than_the_next() -> None:
-    from emr_bootstrap.sdk import MEMBER_SESSION_ACTIONS
+    from emr_bootstrap.adapters.sdk import MEMBER_SESSION_ACTIONS
 
     read, write, repair = (set(MEMBER_SESSION_ACTIONS[mode]) for mode in ("read", "write", "repair"))
     assert read == {"ram:GetRole", "ram:ListPoliciesForRole"}

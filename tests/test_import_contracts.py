@@ -15,8 +15,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "function" / "emr_bootstrap"
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
-pytestmark = pytest.mark.skipif(not (PACKAGE / "core").is_dir(), reason="layers not laid out yet")  # restructure
-
 
 def lint_imports(tmp_path: Path, module: str = "", line: str = "") -> subprocess.CompletedProcess[str]:
     """lint-imports on a copy of the package, with ``line`` added at the top of ``module`` (a path in it)."""

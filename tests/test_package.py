@@ -106,7 +106,7 @@ def test_sdk_dependencies_import_from_the_package_not_site_packages(built: Built
     # aiohttp too: built from 3.11 for 3.10, the package once lacked async-timeout (pip evaluated the marker
     # `python_version < "3.11"` for the Python it ran on), and the SDK clients did not import on FC's 3.10.
     modules = [
-        "emr_bootstrap.sdk",
+        "emr_bootstrap.adapters.sdk",
         "alibabacloud_ram20150501.client",
         "alibabacloud_sts20150401.client",
         "alibabacloud_resourcemanager20200331.client",
@@ -131,8 +131,8 @@ def test_sdist_only_dependency_is_the_version_the_tests_run_against(built: Built
 def test_package_holds_the_function_code_and_data_but_no_tests_or_foreign_bytecode(built: Built) -> None:
     folder = built.folder
     assert (folder / "index.py").is_file()
-    assert (folder / "emr_bootstrap" / "catalog.json").is_file()
-    assert (folder / "emr_bootstrap" / "events.py").is_file()
+    assert (folder / "emr_bootstrap" / "core" / "catalog.json").is_file()
+    assert (folder / "emr_bootstrap" / "intake" / "events.py").is_file()
     tag = bytecode.cache_tag(built.version)
     assert [p for p in folder.rglob("*.pyc") if not p.name.endswith(f".{tag}.pyc")] == []  # only the target's
     assert not (folder / "tests").exists() and not (folder / "emulator").exists()
@@ -141,7 +141,9 @@ def test_package_holds_the_function_code_and_data_but_no_tests_or_foreign_byteco
 
 def test_every_module_in_the_package_has_bytecode_that_no_timestamp_can_invalidate(built: Built) -> None:
     assert bytecode.missing_bytecode(built.folder, built.version) == []
-    compiled = built.folder / "emr_bootstrap" / "__pycache__" / f"events.{bytecode.cache_tag(built.version)}.pyc"
+    compiled = (
+        built.folder / "emr_bootstrap" / "intake" / "__pycache__" / f"events.{bytecode.cache_tag(built.version)}.pyc"
+    )
     flags = int.from_bytes(compiled.read_bytes()[4:8], "little")  # PEP 552: bit 0 hash-based, bit 1 check_source
     assert flags == 0b01  # unchecked hash: an unzip's timestamps are never compared
 

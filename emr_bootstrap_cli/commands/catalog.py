@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 
 import click
-from emr_bootstrap.catalog import load_catalog
-from emr_bootstrap.catalog_view import catalog_document
+from emr_bootstrap.core.catalog import load_catalog
+from emr_bootstrap.core.catalog_view import catalog_document
 
 from emr_bootstrap_cli import render
 from emr_bootstrap_cli.errors import EXIT_OK

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from emr_bootstrap.errors import InvalidRequest, SettingsError
-from emr_bootstrap.jobs import BootstrapJob
-from emr_bootstrap.request import parse_request
-from emr_bootstrap.settings import Settings
+from emr_bootstrap.adapters.settings import Settings
+from emr_bootstrap.core.request import parse_request
+from emr_bootstrap.intake.jobs import BootstrapJob
+from emr_bootstrap.shared.errors import InvalidRequest, SettingsError
 from rich.text import Text
 
 from emr_bootstrap_cli import deployment, fc_client, render

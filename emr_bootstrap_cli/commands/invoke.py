@@ -13,10 +13,10 @@ import sys
 from typing import IO, Any, Final
 
 import click
-from emr_bootstrap.errors import EventDeliveryFailed, InvalidRequest
-from emr_bootstrap.events import parse_trigger
-from emr_bootstrap.request import ACCOUNT_ID
-from emr_bootstrap.triggers import DirectInvocation, HttpInvocation, NewAccountEvents
+from emr_bootstrap.core.request import ACCOUNT_ID
+from emr_bootstrap.intake.events import parse_trigger
+from emr_bootstrap.intake.triggers import DirectInvocation, HttpInvocation, NewAccountEvents
+from emr_bootstrap.shared.errors import EventDeliveryFailed, InvalidRequest
 
 from emr_bootstrap_cli import render
 from emr_bootstrap_cli.commands import invoke_function

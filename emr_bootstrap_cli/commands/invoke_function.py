@@ -11,7 +11,7 @@ import sys
 from typing import IO, Any
 
 import click
-from emr_bootstrap.errors import CloudError
+from emr_bootstrap.shared.errors import CloudError
 
 from emr_bootstrap_cli import fc_client, render
 from emr_bootstrap_cli.errors import EXIT_OK, CliError, CredentialsProblem, UsageProblem

@@ -12,8 +12,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 from click.shell_completion import CompletionItem
-from emr_bootstrap.errors import InvalidRequest
-from emr_bootstrap.request import DRIFT_MODES, BootstrapRequest, parse_request
+from emr_bootstrap.core.request import DRIFT_MODES, BootstrapRequest, parse_request
+from emr_bootstrap.shared.errors import InvalidRequest
 
 from emr_bootstrap_cli import batches, render
 from emr_bootstrap_cli.errors import EXIT_CREDENTIALS, EXIT_FAILED, UsageProblem

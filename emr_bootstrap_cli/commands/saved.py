@@ -20,7 +20,7 @@ from emr_bootstrap_cli.outcome import exit_code
 from emr_bootstrap_cli.target import open_target
 
 if TYPE_CHECKING:
-    from emr_bootstrap.request import BootstrapRequest
+    from emr_bootstrap.core.request import BootstrapRequest
 
     from emr_bootstrap_cli.target import Target
 

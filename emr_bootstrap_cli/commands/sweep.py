@@ -13,9 +13,9 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 from click.core import ParameterSource
-from emr_bootstrap.jobs import SweepJob
-from emr_bootstrap.request import DRIFT_MODES
-from emr_bootstrap.sweep_request import parse_sweep_request
+from emr_bootstrap.core.request import DRIFT_MODES
+from emr_bootstrap.intake.jobs import SweepJob
+from emr_bootstrap.sweeps.sweep_request import parse_sweep_request
 
 from emr_bootstrap_cli import render, resume, sweep_view
 from emr_bootstrap_cli.commands.run import confirmed, count, request_object, show
@@ -25,7 +25,7 @@ from emr_bootstrap_cli.outcome import exit_code
 from emr_bootstrap_cli.target import open_target
 
 if TYPE_CHECKING:
-    from emr_bootstrap.sweep_request import SweepRequest
+    from emr_bootstrap.sweeps.sweep_request import SweepRequest
 
     from emr_bootstrap_cli.target import Target
 

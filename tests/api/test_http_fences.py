@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from emr_bootstrap.api.router import handle
 from emr_bootstrap.api.routes import dry
-from emr_bootstrap.app import Application, Invocation
-from emr_bootstrap.jobs import BootstrapJob, SweepJob, request_job
+from emr_bootstrap.application.app import Application
+from emr_bootstrap.application.invocation import Invocation
+from emr_bootstrap.intake.jobs import BootstrapJob, SweepJob, request_job
 
 from tests.api.conftest import SetEnv, call
 from tests.api.test_http_statuses import writes_since

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from emr_bootstrap.catalog import load_catalog
+from emr_bootstrap.core.catalog import load_catalog
 
 from emulator.harness import trust_for_account
 from tests.api.conftest import SetEnv, call

@@ -10,9 +10,9 @@ from typing import Any
 import jsonschema_rs
 import pytest
 from emr_bootstrap.api.routes import OPENAPI_PATH, ROUTES
-from emr_bootstrap.catalog import load_catalog
-from emr_bootstrap.errors import InvalidRequest
-from emr_bootstrap.request import parse_request
+from emr_bootstrap.core.catalog import load_catalog
+from emr_bootstrap.core.request import parse_request
+from emr_bootstrap.shared.errors import InvalidRequest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openapi_spec_validator import validate

@@ -11,16 +11,17 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from emr_bootstrap.api.router import handle
-from emr_bootstrap.app import Application, Invocation
-from emr_bootstrap.events import MAX_EVENT_BYTES
+from emr_bootstrap.application.app import Application
+from emr_bootstrap.application.invocation import Invocation
+from emr_bootstrap.intake.events import MAX_EVENT_BYTES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 KEBAB = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 if TYPE_CHECKING:
-    from emr_bootstrap.cloud import Ports
-    from emr_bootstrap.settings import Settings
+    from emr_bootstrap.adapters.settings import Settings
+    from emr_bootstrap.core.cloud import Ports
 
 
 class NoCloud:

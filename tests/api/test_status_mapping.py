@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from emr_bootstrap.api.statuses import status_of
-from emr_bootstrap.errors import ErrorInfo, InvalidRequest
-from emr_bootstrap.result import AccountResult, Result, RoleResult, invalid
+from emr_bootstrap.core.result import AccountResult, Result, RoleResult, invalid
+from emr_bootstrap.shared.errors import ErrorInfo, InvalidRequest
 
 RETRY = {"Retry-After": "5"}
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from emr_bootstrap.sweep_request import Position, parse_sweep_request
+from emr_bootstrap.sweeps.sweep_request import Position, parse_sweep_request
 
 from tests.api.conftest import call
 from tests.cli.conftest import writes_since
-from tests.function.test_sweep_token_encoding import BODY_LIMIT, worst_case_request
+from tests.function.sweeps.test_sweep_token_encoding import BODY_LIMIT, worst_case_request
 
 if TYPE_CHECKING:
     from emr_bootstrap_cli.server import FunctionHTTPServer

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from emr_bootstrap.sdk_directory import forget_management_accounts
+from emr_bootstrap.adapters.sdk_directory import forget_management_accounts
 
 from emr_bootstrap_cli.main import main
 from emulator.testing import Emulator, bypass_proxies

@@ -11,7 +11,7 @@ import urllib.request
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from emr_bootstrap.catalog import load_catalog
+from emr_bootstrap.core.catalog import load_catalog
 
 from tests.cli.conftest import EVENTS, table, tables, writes_since
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from emr_bootstrap.catalog import load_catalog
+from emr_bootstrap.core.catalog import load_catalog
 
 from emr_bootstrap_cli.batches import BATCH
 

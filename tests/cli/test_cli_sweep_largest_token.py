@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from emr_bootstrap.sweep_request import Position, parse_sweep_request
+from emr_bootstrap.sweeps.sweep_request import Position, parse_sweep_request
 
 from tests.api.test_sweep_token_over_http import largest_reaching
 from tests.cli.conftest import writes_since

@@ -7,7 +7,7 @@ import shlex
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from emr_bootstrap.sweep_request import Position, parse_sweep_request
+from emr_bootstrap.sweeps.sweep_request import Position, parse_sweep_request
 
 from emr_bootstrap_cli.target import Target
 from tests.cli.conftest import writes_since

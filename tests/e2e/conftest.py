@@ -19,9 +19,9 @@ from alibabacloud_sts20150401 import models as sts_models
 from alibabacloud_sts20150401.client import Client as StsClient
 from alibabacloud_tea_openapi.exceptions import ClientException
 from alibabacloud_tea_openapi.models import Config
-from emr_bootstrap import event_sweeps
-from emr_bootstrap.logs import LEVEL_VAR, configure_logging
-from emr_bootstrap.sdk_directory import forget_management_accounts
+from emr_bootstrap.adapters.sdk_directory import forget_management_accounts
+from emr_bootstrap.shared.logs import LEVEL_VAR, configure_logging
+from emr_bootstrap.sweeps import event_sweeps
 
 from emulator.local_fc import LocalFunctionCompute
 from emulator.testing import Emulator

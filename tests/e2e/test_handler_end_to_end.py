@@ -6,7 +6,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from emr_bootstrap.request import MAX_PAYLOAD_BYTES
+from emr_bootstrap.core.request import MAX_PAYLOAD_BYTES
 
 from emulator.harness import trust_for_service
 from emulator.local_fc import LocalFunctionCompute

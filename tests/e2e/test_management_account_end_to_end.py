@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from emr_bootstrap.app import Application, Invocation
-from emr_bootstrap.credentials import FunctionCredentials
-from emr_bootstrap.jobs import BootstrapJob
-from emr_bootstrap.request import BootstrapRequest
-from emr_bootstrap.sdk_directory import forget_management_accounts
+from emr_bootstrap.adapters.credentials import FunctionCredentials
+from emr_bootstrap.adapters.sdk_directory import forget_management_accounts
+from emr_bootstrap.application.app import Application
+from emr_bootstrap.application.invocation import Invocation
+from emr_bootstrap.core.request import BootstrapRequest
+from emr_bootstrap.intake.jobs import BootstrapJob
 
 from emulator.local_fc import LocalFunctionCompute
 from tests.e2e.conftest import WRITE_ACTIONS
@@ -19,7 +20,7 @@ from tests.e2e.conftest import WRITE_ACTIONS
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from emr_bootstrap.result import Result
+    from emr_bootstrap.core.result import Result
 
     from emulator.testing import Emulator
 

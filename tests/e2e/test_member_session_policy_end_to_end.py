@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from alibabacloud_ram20150501 import models as ram_models
 from alibabacloud_tea_openapi.exceptions import ClientException
-from emr_bootstrap.catalog import load_catalog
-from emr_bootstrap.credentials import FunctionCredentials
-from emr_bootstrap.sdk import SdkConnector, connect
-from emr_bootstrap.settings import DEFAULT_MEMBER_ROLE, Settings
+from emr_bootstrap.adapters.credentials import FunctionCredentials
+from emr_bootstrap.adapters.sdk import SdkConnector, connect
+from emr_bootstrap.adapters.settings import DEFAULT_MEMBER_ROLE, Settings
+from emr_bootstrap.core.catalog import load_catalog
 
 from emulator.harness import trust_for_service
 from tests.e2e.conftest import sample_event
@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from alibabacloud_ram20150501.client import Client as RamClient
-    from emr_bootstrap.catalog import RoleSpec
-    from emr_bootstrap.request import Mode
+    from emr_bootstrap.core.catalog import RoleSpec
+    from emr_bootstrap.core.request import Mode
 
     from emulator.local_fc import LocalFunctionCompute
     from emulator.testing import Emulator
@@ -42,7 +42,7 @@ NOT_IN_CATALOG = "SomebodyElsesRole"
 
 @pytest.fixture
 def connector(fc: LocalFunctionCompute) -> SdkConnector:
-    """The connector as ``emr_bootstrap.app.sdk_ports`` builds it, from the function's environment and
+    """The connector as ``emr_bootstrap.application.app.sdk_ports`` builds it, from the function's environment and
     credentials."""
     settings = Settings.from_env(fc.environment())
     creds = fc.credentials()

@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from emr_bootstrap.catalog import load_catalog
+from emr_bootstrap.core.catalog import load_catalog
 from index import EventDeliveryFailed
 
 from emulator.local_fc import LocalFunctionCompute

@@ -11,10 +11,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from emr_bootstrap.app import Application, Invocation, sdk_ports
-from emr_bootstrap.credentials import FunctionCredentials
-from emr_bootstrap.jobs import BootstrapJob
-from emr_bootstrap.request import BootstrapRequest
+from emr_bootstrap.adapters.credentials import FunctionCredentials
+from emr_bootstrap.application.app import Application, sdk_ports
+from emr_bootstrap.application.invocation import Invocation
+from emr_bootstrap.core.request import BootstrapRequest
+from emr_bootstrap.intake.jobs import BootstrapJob
 from index import EventDeliveryFailed
 
 from emulator.harness import trust_for_account
@@ -24,9 +25,9 @@ from tests.e2e.conftest import DEFAULT_ROLES, roles_by_name, sample_event
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from emr_bootstrap.cloud import Ports
-    from emr_bootstrap.result import AccountResult
-    from emr_bootstrap.settings import Settings
+    from emr_bootstrap.adapters.settings import Settings
+    from emr_bootstrap.core.cloud import Ports
+    from emr_bootstrap.core.result import AccountResult
 
     from emulator.testing import Emulator
 

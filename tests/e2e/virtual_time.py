@@ -15,9 +15,9 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-import emr_bootstrap.settings
+import emr_bootstrap.adapters.settings
 import pytest
-from emr_bootstrap.timing import ReconcileSettings
+from emr_bootstrap.shared.timing import ReconcileSettings
 
 import emulator.core.clock
 
@@ -54,5 +54,5 @@ def virtual_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[VirtualTime]:
     virtual = VirtualTime()
     monkeypatch.setattr(emulator.core.clock, "now", virtual.wall)
     settings_with_virtual_time = functools.partial(ReconcileSettings, clock=virtual.monotonic, sleep=virtual.sleep)
-    monkeypatch.setattr(emr_bootstrap.settings, "ReconcileSettings", settings_with_virtual_time)
+    monkeypatch.setattr(emr_bootstrap.adapters.settings, "ReconcileSettings", settings_with_virtual_time)
     yield virtual

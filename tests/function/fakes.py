@@ -7,8 +7,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from emr_bootstrap.catalog import load_catalog
-from emr_bootstrap.cloud import (
+from emr_bootstrap.core.catalog import load_catalog
+from emr_bootstrap.core.cloud import (
     POLICY_ALREADY_ATTACHED,
     POLICY_NOT_FOUND,
     ROLE_EXISTS,
@@ -19,16 +19,16 @@ from emr_bootstrap.cloud import (
     CloudError,
     RoleState,
 )
-from emr_bootstrap.codes import ACCOUNT_NOT_FOUND
-from emr_bootstrap.reconcile import Reconciler
-from emr_bootstrap.timing import ReconcileSettings
+from emr_bootstrap.core.reconcile import Reconciler
+from emr_bootstrap.shared.codes import ACCOUNT_NOT_FOUND
+from emr_bootstrap.shared.timing import ReconcileSettings
 
 if TYPE_CHECKING:
-    from emr_bootstrap.catalog import Catalog, RoleSpec
-    from emr_bootstrap.request import BootstrapRequest, Mode, Strategy
-    from emr_bootstrap.result import AccountResult, Result
-    from emr_bootstrap.scope import Scope
-    from emr_bootstrap.timing import Deadline
+    from emr_bootstrap.core.catalog import Catalog, RoleSpec
+    from emr_bootstrap.core.request import BootstrapRequest, Mode, Strategy
+    from emr_bootstrap.core.result import AccountResult, Result
+    from emr_bootstrap.core.scope import Scope
+    from emr_bootstrap.shared.timing import Deadline
 
 WRITE_ACTIONS = ("CreateRole", "AttachPolicyToRole", "UpdateRole")
 

@@ -26,22 +26,23 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any, Final
 
-from emr_bootstrap import safe_json
+from emr_bootstrap.adapters.settings import id_list
 from emr_bootstrap.api import statuses
 from emr_bootstrap.api.routes import ROUTES, Call
-from emr_bootstrap.errors import BootstrapError, InvalidRequest, render_error
-from emr_bootstrap.events import MAX_EVENT_BYTES
-from emr_bootstrap.http_event import parse_http
-from emr_bootstrap.request import ACCOUNT_ID, MAX_PAYLOAD_BYTES
-from emr_bootstrap.result import invalid
-from emr_bootstrap.safe_json import shown
-from emr_bootstrap.settings import id_list
+from emr_bootstrap.core.request import ACCOUNT_ID, MAX_PAYLOAD_BYTES
+from emr_bootstrap.core.result import invalid
+from emr_bootstrap.intake.events import MAX_EVENT_BYTES
+from emr_bootstrap.intake.http_event import parse_http
+from emr_bootstrap.shared import safe_json
+from emr_bootstrap.shared.errors import BootstrapError, InvalidRequest, render_error
+from emr_bootstrap.shared.safe_json import shown
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from emr_bootstrap.api.routes import Route
-    from emr_bootstrap.app import Application, Invocation
+    from emr_bootstrap.application.app import Application
+    from emr_bootstrap.application.invocation import Invocation
 
 log = logging.getLogger("emr_bootstrap.api")
 

@@ -1,5 +1,5 @@
 """The route table: what each versioned route does. Every route that runs work builds a job and calls
-:meth:`~emr_bootstrap.app.Application.run`, exactly as the FC handlers do; none touches the core or the SDK.
+:meth:`~emr_bootstrap.application.app.Application.run`, exactly as the FC handlers do; none touches the core or the SDK.
 
 To add a route: write a handler ``(Call) -> reply`` here, add one
 :class:`Route` to :data:`ROUTES`, and describe it in ``openapi.json`` (a test checks that the two agree). A GET
@@ -16,15 +16,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from emr_bootstrap.api.statuses import document_reply, result_reply
-from emr_bootstrap.errors import InvalidRequest
-from emr_bootstrap.jobs import BootstrapJob, InvalidJob, SweepJob, job_for
+from emr_bootstrap.intake.jobs import BootstrapJob, InvalidJob, SweepJob, job_for
+from emr_bootstrap.shared.errors import InvalidRequest
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from emr_bootstrap.app import Application, Invocation
-    from emr_bootstrap.jobs import Job
-    from emr_bootstrap.triggers import HttpInvocation
+    from emr_bootstrap.application.app import Application
+    from emr_bootstrap.application.invocation import Invocation
+    from emr_bootstrap.intake.jobs import Job
+    from emr_bootstrap.intake.triggers import HttpInvocation
 
     Handler: TypeAlias = Callable[["Call"], dict[str, Any]]
 
@@ -99,16 +100,16 @@ def plan(call: Call) -> dict[str, Any]:
 
 
 def catalog(call: Call) -> dict[str, Any]:
-    from emr_bootstrap.catalog import load_catalog
-    from emr_bootstrap.catalog_view import catalog_document
+    from emr_bootstrap.core.catalog import load_catalog
+    from emr_bootstrap.core.catalog_view import catalog_document
 
     return document_reply({**catalog_document(load_catalog()), "requestId": call.request_id}, call.request_id)
 
 
 def health(call: Call) -> dict[str, Any]:
     """The function is deployed and its catalog loads; no cloud call."""
-    from emr_bootstrap.catalog import load_catalog
-    from emr_bootstrap.result import SCHEMA_VERSION
+    from emr_bootstrap.core.catalog import load_catalog
+    from emr_bootstrap.core.result import SCHEMA_VERSION
 
     body = {
         "schemaVersion": SCHEMA_VERSION,

@@ -27,23 +27,23 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from emr_bootstrap import codes
-from emr_bootstrap.errors import ErrorInfo
-from emr_bootstrap.http_event import http_reply
-from emr_bootstrap.request import MAX_PAYLOAD_BYTES
-from emr_bootstrap.result import Result, invalid
-from emr_bootstrap.rule_hints import rule_hint
+from emr_bootstrap.core.request import MAX_PAYLOAD_BYTES
+from emr_bootstrap.core.result import Result, invalid
+from emr_bootstrap.intake.http_event import http_reply
+from emr_bootstrap.shared import codes
+from emr_bootstrap.shared.errors import ErrorInfo
+from emr_bootstrap.shared.rule_hints import rule_hint
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from emr_bootstrap.result import AccountResult
+    from emr_bootstrap.core.result import AccountResult
 
 REQUEST_ID_HEADER: Final = "x-emr-bootstrap-request-id"
 # Seconds a client should wait before retrying a throttled or unreachable run (the run is idempotent).
 RETRY_AFTER_S: Final = 5
 
-# The API's own error codes, beside the function's (emr_bootstrap.codes).
+# The API's own error codes, beside the function's (emr_bootstrap.shared.codes).
 ROUTE_NOT_FOUND: Final = "RouteNotFound"
 METHOD_NOT_ALLOWED: Final = "MethodNotAllowed"
 CALLER_NOT_ALLOWED: Final = "CallerNotAllowed"
