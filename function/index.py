@@ -10,7 +10,6 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from emr_bootstrap.adapters.settings import event_sweep_cooldown_s
-from emr_bootstrap.api.router import handle as handle_http
 from emr_bootstrap.application import fc
 from emr_bootstrap.application.app import Application
 from emr_bootstrap.intake.jobs import Job, from_event
@@ -37,6 +36,10 @@ def handler(event: bytes, context: Any) -> str:
 
 def http_handler(event: bytes, context: Any) -> dict[str, Any]:
     """The HTTP function: the versioned API (``emr_bootstrap.api``), FC3 HTTP replies whose bodies are JSON."""
+    # Imported here: the event function (same package, same initializer) never serves HTTP, so its cold start
+    # does not pay for the API's routes and OpenAPI document.
+    from emr_bootstrap.api.router import handle as handle_http
+
     configure_logging()
     invocation = fc.invocation(context, os.environ)
     return handle_http(event, invocation, Application(os.environ), os.environ)
