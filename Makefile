@@ -57,13 +57,13 @@ package: $(STAMP)
 	$(PY) scripts/package.py
 
 # Writes build/bench/results.json and prints the table (stderr); RECORD=1 also updates bench/results.json and the
-# README's table from it; FANOUT=0 leaves out the 10,000-account fan-out sweep (bench/fanout.py, ~3 of ~9 minutes).
+# README's table from it; FANOUT=0 leaves out the 10,000-account fan-out sweep (bench/fanout.py, ~2.5 of ~6 minutes).
 bench: $(STAMP) package
 	$(PY) -m bench $(if $(RECORD),--record) $(if $(filter 0,$(FANOUT)),--no-fanout)
 
-# Mutation testing of function/'s core and adapters against tests/function (mutmut; about 15 min on 2 cores, not
-# part of `make test`). Writes docs/mutation-summary.json; survivors that change nothing are in
-# docs/mutation-equivalents.md. ARGS='--resume NAME...' reruns some mutants in the kept build/mutation.
+# Mutation testing of function/'s pure layers (core, sweeps, shared, the intake parsers, settings) against
+# tests/function (mutmut; about 15 min on 2 cores, not part of `make test`). Writes docs/mutation-summary.json;
+# survivors that change nothing are in docs/mutation-equivalents.md. ARGS='--resume NAME...' reruns some mutants in the kept build/mutation.
 mutation: $(STAMP)
 	$(PY) scripts/mutation.py --fail-under 90 $(ARGS)
 

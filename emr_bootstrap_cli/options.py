@@ -115,7 +115,8 @@ def output_option(f: F) -> F:
         type=click.Choice(OUTPUTS),
         default="table",
         show_default=True,
-        help="json: exactly the result JSON the function returns.",
+        help="json: one JSON document on stdout (for plan, apply, sweep and invoke, exactly the result JSON the "
+        "function returns; errors included).",
     )(f)
 
 
