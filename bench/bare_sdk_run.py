@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -84,8 +83,7 @@ def main() -> int:
     )
     own = os.environ["FC_ACCOUNT_ID"]
     threadcount.install()
-    usage_before = resource.getrusage(resource.RUSAGE_SELF)
-    cpu_before, start = time.process_time(), time.perf_counter()
+    start = time.perf_counter()
     rm = ResourceManagerClient(config(endpoint, *creds))
     sts = StsClient(config(endpoint, *creds))
     page, members = 1, []
@@ -103,10 +101,7 @@ def main() -> int:
         "throttles": throttles,
         "accounts": len(members),
         "wall_s": round(time.perf_counter() - start, 2),
-        "cpu_s": round(time.process_time() - cpu_before, 3),
-        "cpu_sys_s": round(resource.getrusage(resource.RUSAGE_SELF).ru_stime - usage_before.ru_stime, 3),
-        "threads_started": threadcount.started(),
-        "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        **threadcount.spent(),
     }
     print(json.dumps(figures))
     return 0

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import sys
 import time
 import uuid
@@ -31,8 +30,6 @@ def main() -> int:
     )
     index.initialize(context)  # FC's initializer: the SDK's import is not the sweep's CPU
     threadcount.install()
-    usage_before = resource.getrusage(resource.RUSAGE_SELF)
-    cpu_before = time.process_time()
     start = time.perf_counter()
     result = json.loads(index.handler(json.dumps({"action": "sweep"}).encode(), context))
     wall = time.perf_counter() - start
@@ -46,10 +43,7 @@ def main() -> int:
         "retries": calls.get("retries", 0),
         "assume_roles": calls.get("byAction", {}).get("AssumeRole", 0),
         "failures": statuses["failed"] + statuses["not-attempted"],
-        "cpu_s": round(time.process_time() - cpu_before, 3),
-        "cpu_sys_s": round(resource.getrusage(resource.RUSAGE_SELF).ru_stime - usage_before.ru_stime, 3),
-        "threads_started": threadcount.started(),
-        "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        **threadcount.spent(),
     }
     print(json.dumps(figures))
     return 0
