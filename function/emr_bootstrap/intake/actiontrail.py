@@ -131,7 +131,7 @@ def _read_cloud_event(cloud_event: Any, index: int, count: int, *, raw_data: boo
             event_id, event_name, "failed-call", f"the {event_name} call failed with errorCode {shown(error_code)}"
         )
     publisher = _publisher(cloud_event, record, event_name, raw=raw_data)
-    services = _services(cloud_event, record)
+    services = _services(cloud_event, record, event_type)
     event_time = _text(record.get("eventTime")) or _text(cloud_event.get("time"))
     found = _find_account_id(event_name, record)
     if found is None:
@@ -204,17 +204,17 @@ def _publisher(cloud_event: Mapping[str, Any], record: Mapping[str, Any], event_
     return None
 
 
-def _services(cloud_event: Mapping[str, Any], record: Mapping[str, Any]) -> tuple[str, ...]:
+def _services(cloud_event: Mapping[str, Any], record: Mapping[str, Any], event_type: str) -> tuple[str, ...]:
     """The services the record names: its own ``serviceName`` and ``eventSource`` decide. The envelope is only the
     carrier (EventBridge's documented form is source ``acs.actiontrail``, type ``actiontrail:ActionTrail:ApiCall``,
-    docs/fc-notes.md §3.2), so it counts only for a record that names no service, and never as ``actiontrail``."""
+    docs/fc-notes.md §3.2), so it counts only for a record that names no service, and never as ``actiontrail``.
+    ``event_type`` ends in ACTIONTRAIL_API_CALL_SUFFIX (checked first): its service is the part before the colon."""
     names = _normalized(record.get("serviceName"), record.get("eventSource"))
     if names:
         return names
-    source, event_type = cloud_event.get("source"), cloud_event.get("type")
+    source = cloud_event.get("source")
     carrier = _normalized(
-        source.removeprefix("acs.") if isinstance(source, str) else None,
-        event_type.split(":", 1)[0] if isinstance(event_type, str) and ":" in event_type else None,
+        source.removeprefix("acs.") if isinstance(source, str) else None, event_type.partition(":")[0]
     )
     return tuple(name for name in carrier if name != NEUTRAL_CARRIER)
 
@@ -251,7 +251,7 @@ _CANDIDATES: Final[dict[str, tuple[str, ...]]] = {
 
 def _account_id(value: Any) -> str | None:
     """An account ID as the string the scope compares: a JSON number is read as its digits."""
-    if isinstance(value, int) and not isinstance(value, bool):
+    if type(value) is int:  # not true or false: bool is a subclass of int
         value = str(value)
     return value if isinstance(value, str) and _ACCOUNT_ID.fullmatch(value) else None
 

@@ -108,7 +108,7 @@ def job_for(
     """The job a parsed trigger asks for; invalid requests become :class:`InvalidJob`. ``own_account_id`` is the
     account the function runs in: new-account events are believed only when they come from its own bus.
     ``event_sweeps``: the instance's guard for sweeps that stand in for events without an account ID (None: a
-    fresh guard without cooldown)."""
+    fresh guard, so every such event sweeps)."""
     try:
         if isinstance(trigger, NewAccountEvents):
             return _new_account_job(trigger, request_id, own_account_id, event_sweeps)
@@ -213,7 +213,8 @@ def _new_account_job(
 
 def _event_sweep(unnamed: list[IgnoredEvent], request_id: str, event_sweeps: GuardFactory | None) -> Job:
     try:
-        guard = event_sweeps() if event_sweeps is not None else EventSweepGuard(0.0)
+        # Without the instance's guard, a fresh one: its first claim always starts a sweep, whatever its cooldown.
+        guard = event_sweeps() if event_sweeps is not None else EventSweepGuard()
     except BootstrapError as exc:  # the cooldown setting is unusable
         return FailedJob(render_error(exc))
     claim = guard.claim(event.event_time for event in unnamed)

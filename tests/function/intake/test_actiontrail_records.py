@@ -226,3 +226,27 @@ def test_an_empty_batch_is_refused_saying_what_was_expected() -> None:
         parse_cloud_event_batch([])
     assert caught.value.reason == "event is an empty JSON array; expected one or more CloudEvents"
     assert parse_cloud_event_batch([cloud_event()]).account_ids == (MEMBER,)
+
+
+@pytest.mark.parametrize(
+    ("event", "why"),
+    [
+        (cloud_event(record(userIdentity=OWN)), "has 'data.userIdentity' that is a JSON string; expected an object"),
+        (
+            cloud_event(record(responseElements=[MEMBER])),
+            "has 'data.responseElements' that is a JSON array; expected an object",
+        ),
+        (cloud_event(source=5), "has 'source' that is a JSON number; expected a string"),
+        (cloud_event(record(eventId="i" * 257)), "has 'data.eventId' of 257 characters; at most 256"),
+    ],
+)
+def test_a_field_of_the_wrong_shape_refuses_its_record_naming_the_field_and_what_it_must_be(
+    event: dict[str, Any], why: str
+) -> None:
+    with pytest.raises(MalformedCloudEvent) as caught:
+        collect([event])
+    assert caught.value.reason == f"the CloudEvent {why}"
+
+
+def test_a_record_with_a_text_field_of_exactly_the_limit_is_read() -> None:
+    assert found([cloud_event(record(eventId="i" * 256, serviceName="s" * 256))]).account_id == MEMBER

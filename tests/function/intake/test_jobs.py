@@ -28,7 +28,7 @@ from emr_bootstrap.intake.triggers import (
     NewAccountEvents,
     TimerInvocation,
 )
-from emr_bootstrap.sweeps.event_sweeps import DEFAULT_WINDOW_MINUTES
+from emr_bootstrap.sweeps.event_sweeps import DEFAULT_WINDOW_MINUTES, EventSweepGuard
 from emr_bootstrap.sweeps.sweep_request import Position, parse_sweep_request
 
 if TYPE_CHECKING:
@@ -261,3 +261,38 @@ def test_an_unbelieved_event_without_an_account_id_sweeps_nothing(event: Ignored
 def test_an_event_without_an_account_id_beside_a_believed_one_is_only_logged() -> None:
     job = job_for(events(account(), ignored=(unnamed(),)), request_id="r", own_account_id=OWN)
     assert isinstance(job, BootstrapJob) and job.request.account_ids == (MEMBER,)
+
+
+def unnamed_delivery() -> bytes:
+    """A CloudEvent of a believed CreateResourceAccount record that does not say which account joined."""
+    data = {"eventName": "CreateResourceAccount", "eventType": "ApiCall", "serviceName": "ResourceManager"}
+    event = {"specversion": "1.0", "id": "e-1", "type": "actiontrail:ActionTrail:ApiCall", "aliyunaccountid": OWN}
+    return json.dumps({**event, "data": data}).encode()
+
+
+def test_an_event_delivery_without_an_account_id_asks_the_instance_guard_before_sweeping() -> None:
+    guard = EventSweepGuard(300, clock=lambda: 1.8e9)
+    first = from_event(unnamed_delivery(), request_id="r", own_account_id=OWN, event_sweeps=lambda: guard)
+    assert isinstance(first, SweepJob) and first.origin == "event"
+    repeat = from_event(unnamed_delivery(), request_id="r", own_account_id=OWN, event_sweeps=lambda: guard)
+    assert isinstance(repeat, IgnoredJob) and repeat.code == "event-sweep-cooldown"
+
+
+def test_unnamed_events_held_by_the_cooldown_are_listed_once_by_name_or_id_and_logged_with_the_reason(
+    emr_logs: list[logging.LogRecord],
+) -> None:
+    guard = EventSweepGuard(300, clock=lambda: 1.8e9)
+    swept = job_for(events(ignored=(unnamed(),)), request_id="r-4", own_account_id=OWN, event_sweeps=lambda: guard)
+    assert isinstance(swept, SweepJob)
+    nameless = IgnoredEvent("e-9", "", "no-account-id", "no account ID found", OWN, ("resourcemanager",))
+    delivery = events(ignored=(unnamed(), nameless, unnamed()))
+
+    held = job_for(delivery, request_id="r-5", own_account_id=OWN, event_sweeps=lambda: guard)
+
+    assert isinstance(held, IgnoredJob) and held.code == "event-sweep-cooldown"
+    assert held.reason.startswith("CreateResourceAccount, e-9: no account ID in the record; an event sweep started ")
+    started: Any = next(r for r in emr_logs if r.getMessage() == "event sweep")
+    assert (started.requestId, started.changedWithinMinutes) == ("r-4", DEFAULT_WINDOW_MINUTES)
+    skipped: Any = next(r for r in emr_logs if r.getMessage() == "event sweep skipped")
+    assert (skipped.requestId, skipped.outcome) == ("r-5", "event-sweep-cooldown")
+    assert held.reason.endswith(skipped.reason) and "the cooldown is 300 s" in skipped.reason
