@@ -72,7 +72,8 @@ class Observed:
 
 @dataclass(frozen=True)
 class RolePlan:
-    spec: RoleSpec
+    """What one role needs, given what the reads showed; the role is the caller's ``spec``."""
+
     steps: tuple[Step, ...]
     drift: Drift | None = None
     extra_policies: tuple[str, ...] = ()
@@ -81,12 +82,12 @@ class RolePlan:
     # Why a repair that was asked for is refused (the role's error); None otherwise.
     refusal: ErrorInfo | None = None
 
-    @property
-    def changes(self) -> tuple[Change, ...]:
+    def changes(self, spec: RoleSpec) -> tuple[Change, ...]:
+        """The writes the steps make in ``spec``'s role."""
         by_step = {
             Step.CREATE: CREATE_ROLE,
             Step.UPDATE_TRUST: UPDATE_TRUST,
-            Step.ATTACH: attach_policy(self.spec.policy_name),
+            Step.ATTACH: attach_policy(spec.policy_name),
         }
         return tuple(by_step[step] for step in self.steps)
 
@@ -103,27 +104,26 @@ def has_policy(policies: Iterable[AttachedPolicy], spec: RoleSpec) -> bool:
 def plan_role(spec: RoleSpec, observed: Observed, drift_mode: DriftMode) -> RolePlan:
     """What ``spec`` needs. Never plans a delete or a detach: extra policies are only noted."""
     if observed.role is None:
-        return RolePlan(spec, (Step.CREATE, Step.ATTACH))
+        return RolePlan((Step.CREATE, Step.ATTACH))
     extra = tuple(policy for policy in observed.policies if not _is_catalog_policy(policy, spec))
     extras = tuple(policy.name for policy in extra)
     attach = () if has_policy(observed.policies, spec) else (Step.ATTACH,)
     comparison = compare_trust(spec.trust_policy, observed.role.trust_policy)
-    if comparison.equal:
-        return RolePlan(spec, attach, None, extras)
-    drift = Drift(comparison.difference or "trust policy differs", comparison.widened)
+    if comparison.difference is None:  # equal: compare_trust describes every difference
+        return RolePlan(attach, None, extras)
+    drift = Drift(comparison.difference, comparison.widened)
     if drift_mode == "repair" and not comparison.expected_principals_allowed:
         if extra:
             # Restoring the trust would hand every extra policy (AdministratorAccess, say) to the catalog's
             # service: repair never gives out more than the catalog, so the role stays drifted.
-            return RolePlan(
-                spec, (), drift, extras, idle_outcome="drifted", refusal=_extra_policies_refusal(spec, extra)
-            )
-        # The catalog's service can no longer assume the role: restoring the catalog's trust is the repair.
-        return RolePlan(spec, (Step.UPDATE_TRUST, *attach), drift, extras)
+            return RolePlan((), drift, extras, idle_outcome="drifted", refusal=_extra_policies_refusal(spec, extra))
+        # The catalog's service can no longer assume the role: restoring the catalog's trust is the repair (and
+        # the role carries no extra policy here).
+        return RolePlan((Step.UPDATE_TRUST, *attach), drift)
     # Reported only: a drifted role is somebody's decision, and a trust that still lets the catalog's service in
     # (narrowed by a Condition or a Deny, or widened to more principals) is never rewritten: restoring it would
     # undo a narrowing. Leave the role entirely alone (no attach either).
-    return RolePlan(spec, (), drift, extras, idle_outcome="drifted")
+    return RolePlan((), drift, extras, idle_outcome="drifted")
 
 
 def _extra_policies_refusal(spec: RoleSpec, extra: tuple[AttachedPolicy, ...]) -> ErrorInfo:

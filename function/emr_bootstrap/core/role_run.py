@@ -124,7 +124,7 @@ class RoleRun:
         plan = self._plan(observed)
         if self.dry_run:
             if plan.steps:
-                return self._result("planned", changes=plan.changes)
+                return self._result("planned", changes=plan.changes(self.spec))
             return self._result(plan.idle_outcome)
         return self._apply(plan)
 

@@ -57,3 +57,12 @@ def test_a_listing_that_fails_leaves_the_rest_to_get_account() -> None:
     wanted = [MEMBERS[0], MEMBERS[150], MEMBERS[250], *UNKNOWN]
     found = lookup_many(Failing(members=MEMBERS), wanted)
     assert sorted(found) == sorted([MEMBERS[0], MEMBERS[150]])
+
+
+def test_the_listing_goes_on_while_more_accounts_are_unknown_than_pages_are_left() -> None:
+    directory = FakeDirectory(members=MEMBERS)
+    # After page 1, three accounts are unknown and two pages are left: page 2 is cheaper than three GetAccount
+    # calls. After it, one is unknown and one page is left: GetAccount costs no more.
+    wanted = [*MEMBERS[:3], MEMBERS[150], MEMBERS[151], MEMBERS[250]]
+    found = lookup_many(directory, wanted)
+    assert directory.pages_read == [1, 2] and sorted(found) == sorted(wanted[:5])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from emr_bootstrap.core.catalog import load_catalog
 from emr_bootstrap.core.cloud import AttachedPolicy, RoleState
@@ -42,7 +43,7 @@ def test_default_selection_is_the_service_role_and_the_current_ecs_role() -> Non
 def test_absent_role_plans_create_and_attach() -> None:
     plan = plan_role(SPEC, Observed(None), "report")
     assert plan.steps == (Step.CREATE, Step.ATTACH)
-    assert [c.action for c in plan.changes] == ["CreateRole", "AttachPolicyToRole"]
+    assert [c.action for c in plan.changes(SPEC)] == ["CreateRole", "AttachPolicyToRole"]
 
 
 def test_complete_role_plans_nothing_and_notes_extras() -> None:
@@ -70,6 +71,23 @@ def test_repair_is_refused_for_a_drifted_role_with_any_policy_beyond_the_catalog
     assert (plan.steps, plan.idle_outcome, plan.extra_policies) == ((), "drifted", ("AdministratorAccess",))
     assert plan.refusal is not None and plan.refusal.code == "ExtraPoliciesAttached"
     assert "AdministratorAccess (System)" in plan.refusal.message and "emr.aliyuncs.com" in plan.refusal.message
+
+
+def test_a_refused_repair_names_every_extra_policy_and_every_service_the_restored_trust_would_let_in() -> None:
+    # A catalog role trusted by two services (none ships today; the catalog is data).
+    two_services = json.loads(SPEC.trust_policy)
+    two_services["Statement"][0]["Principal"]["Service"] = ["emr.aliyuncs.com", "ecs.aliyuncs.com"]
+    spec = replace(SPEC, trust_policy=json.dumps(two_services))
+    policies = (AttachedPolicy("AdministratorAccess", "System"), AttachedPolicy("MyPolicy", "Custom"))
+
+    plan = plan_role(spec, Observed(role(OTHER_TRUST.replace("ecs.", "oss.")), policies), "repair")
+
+    assert plan.refusal is not None
+    assert plan.refusal.message.endswith(
+        "the role carries AdministratorAccess (System), MyPolicy (Custom); restoring the catalog's trust would "
+        "hand them to ecs.aliyuncs.com, emr.aliyuncs.com"
+    )
+    assert plan.drift is not None and plan.drift.widened  # the drift is still reported
 
 
 def test_no_refusal_where_no_repair_was_asked_for_or_none_is_needed() -> None:

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 import pytest
 from emr_bootstrap.adapters.settings import Settings, SettingsError
 from emr_bootstrap.core.request import BootstrapRequest, parse_request
-from emr_bootstrap.core.scope import Scope
-from emr_bootstrap.shared.errors import CloudError
+from emr_bootstrap.core.scope import Scope, management_unknown
+from emr_bootstrap.shared import codes
+from emr_bootstrap.shared.errors import CloudError, ErrorInfo, render_error
 
 from tests.function.fakes import FakeConnector, FakeDirectory, bootstrap
 
@@ -188,3 +189,67 @@ def test_scope_settings_are_read_from_the_environment() -> None:
 def test_unusable_scope_setting_names_the_variable(variable: str, value: str) -> None:
     with pytest.raises(SettingsError, match=variable):
         Settings.from_env({variable: value})
+
+
+# -- why no account is acted on when the management account is unknown ------------------------------------------
+WHY_UNKNOWN = (
+    "the Resource Directory's management account could not be learned, so no account can be shown not to be it"
+)
+
+
+def test_a_refused_directory_read_keeps_its_code_names_the_grant_it_lacks_and_says_nothing_was_attempted() -> None:
+    cause = render_error(
+        CloudError("NoPermission", "not allowed", status=403, request_id="cloud-1"), action="GetResourceDirectory"
+    )
+
+    refusal = management_unknown(cause)
+
+    assert refusal == ErrorInfo(
+        "NoPermission",
+        f"GetResourceDirectory: not allowed (not attempted: {WHY_UNKNOWN})",
+        # The operator's fix: the grant the function's role lacks.
+        "Grant resourcemanager:GetResourceDirectory to the function's role "
+        "(deploy/policies/function-event-role-policy.json, function-http-role-policy.json).",
+        "cloud-1",  # the request to quote to support
+    )
+
+
+def test_any_other_failure_to_learn_it_says_nothing_was_attempted_and_names_the_causes_code_and_request() -> None:
+    cause = render_error(
+        CloudError("ResourceDirectoryNotInUse", "no directory", status=404, request_id="cloud-2"),
+        action="GetResourceDirectory",
+    )
+
+    refusal = management_unknown(cause)
+
+    assert refusal == ErrorInfo(
+        "ManagementAccountUnknown",
+        f"not attempted: {WHY_UNKNOWN} (ResourceDirectoryNotInUse: GetResourceDirectory: no directory)",
+        codes.hint_for("ManagementAccountUnknown"),
+        "cloud-2",
+    )
+    hint = refusal.hint or ""
+    assert "resourcemanager:GetResourceDirectory" in hint and "EMR_BOOTSTRAP_INCLUDE_MANAGEMENT_ACCOUNT" in hint
+
+
+@pytest.mark.parametrize("status", [403, 503])
+@pytest.mark.parametrize("code", ["InvalidSecurityToken.Expired", "ServiceUnavailable.Directory"])
+def test_the_refusal_is_as_transient_as_its_cause_whatever_code_it_keeps(code: str, status: int) -> None:
+    # Codes no table entry knows: only the status says whether the cause may pass (a 5xx may, a 403 will not).
+    cause = render_error(CloudError(code, "failed", status=status), action="GetResourceDirectory")
+    assert cause.transient is (status >= 500)
+
+    assert management_unknown(cause).transient is cause.transient
+
+
+def test_a_scope_asked_without_the_management_account_refuses_every_account() -> None:
+    # None means "not asked": only a deployment that includes the management account may pass it.
+    expected = ErrorInfo(
+        "ManagementAccountUnknown",
+        "not attempted: the management account was not learned",
+        codes.hint_for("ManagementAccountUnknown"),
+    )
+
+    assert Scope().refuse_management(A, None) == expected
+    assert Scope().refuse_before_lookup(B, None) == expected
+    assert Scope(include_management_account=True).refuse_before_lookup(A, None) is None

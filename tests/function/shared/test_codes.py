@@ -104,7 +104,7 @@ def test_a_refused_assume_role_hint_says_how_to_let_the_function_in() -> None:
 
 
 def test_a_refused_directory_read_names_the_resource_manager_permission() -> None:
-    for action in ("GetAccount", "ListAccounts"):
+    for action in ("GetAccount", "ListAccounts", "GetResourceDirectory"):
         assert codes.hint_for("NoPermission", action) == (
             f"Grant resourcemanager:{action} to the function's role (deploy/policies/function-event-role-policy.json, "
             "function-http-role-policy.json)."

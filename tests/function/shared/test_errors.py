@@ -9,7 +9,14 @@ from emr_bootstrap.core.result import Result
 from emr_bootstrap.core.scope import Scope
 from emr_bootstrap.core.versions import parse_emr_version
 from emr_bootstrap.shared import codes
-from emr_bootstrap.shared.errors import CloudError, ErrorInfo, InvalidRequest, SettingsError, render_error
+from emr_bootstrap.shared.errors import (
+    CloudError,
+    ErrorInfo,
+    EventDeliveryFailed,
+    InvalidRequest,
+    SettingsError,
+    render_error,
+)
 from emr_bootstrap.shared.rule_hints import RULE_HINTS
 from emr_bootstrap.shared.timing import Deadline, ReconcileSettings
 
@@ -129,3 +136,11 @@ def test_polling_with_less_than_a_second_left_still_waits_for_the_value() -> Non
 def test_the_cloud_calls_a_run_made_are_in_its_summary() -> None:
     result = Result("succeeded", False, "r", cloud_calls={"calls": 3})
     assert result.to_dict()["summary"]["cloudCalls"] == {"calls": 3}
+
+
+def test_a_failed_event_delivery_shows_fc_its_short_message_and_keeps_the_full_result_for_in_process_callers() -> None:
+    # FC renders the raised exception's text; an onFailure destination gets nothing else.
+    message = 'requestId r: accounts {"failed":1}; transient codes Throttling.User; FC will retry the delivery'
+    error = EventDeliveryFailed(message, result={"status": "failed"})
+    assert (str(error), error.message, error.result) == (message, message, {"status": "failed"})
+    assert EventDeliveryFailed(message).result == {}
