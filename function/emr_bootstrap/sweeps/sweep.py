@@ -15,7 +15,7 @@ import logging
 import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 
@@ -51,8 +51,9 @@ Stopped: TypeAlias = Literal["done", "deadline", "error", "no-progress", "chain-
 
 
 def max_hops(total: int) -> int:
-    """The most hops a chain over a directory of ``total`` members may take: ``ceil(total / 10) + 3``."""
-    return math.ceil(max(total, 1) / MIN_HOP_PROGRESS) + CHAIN_SLACK
+    """The most hops a chain over a directory of ``total`` (at least one) members may take: ``ceil(total / 10) + 3``.
+    A hop that did not learn the size (an empty directory, or its first listing failed) sets no bound."""
+    return math.ceil(total / MIN_HOP_PROGRESS) + CHAIN_SLACK
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,9 @@ class Sweeper:
         # The bound is recomputed from the directory's size; a token's bound can only lower it.
         bounds = [b for b in (request.max_hops, max_hops(walk.total) if walk.total else None) if b is not None]
         limit = min(bounds) if bounds else None
-        stopped, goes_on = _ending(request, walk, number, limit) if continues else (_stop_reason(walk), False)
+        stopped, goes_on = _stop_reason(walk), False
+        if continues and walk.stop_at is not None:  # a hop that is done ends its chain
+            stopped, goes_on = _ending(request, walk.stop_at, stopped, number, limit)
         sweep: dict[str, Any] = {"listed": walk.listed, "selected": walk.selected, "pages": walk.pages}
         if walk.batches:
             sweep["batches"] = walk.batches
@@ -135,12 +138,9 @@ class Sweeper:
         missed = None
         if missed_after_minutes is not None and not walk.batches:
             missed = self._missed(walk, missed_after_minutes, request_id)
-        result = Result(
-            status,
-            result.dry_run,
-            request_id,
-            result.accounts,
-            result.duration_ms,
+        result = replace(
+            result,
+            status=status,
             error=walk.error,
             compact=True,
             next_token=token,
@@ -157,7 +157,8 @@ class Sweeper:
             account.account_id
             for account in walk.results
             if any(CREATE_ROLE in role.changes for role in account.roles)
-            and (joined := _instant(walk.joined.get(account.account_id, ""))) is not None
+            # An account with changes was started by this walk, which noted its JoinTime.
+            and (joined := _instant(walk.joined[account.account_id])) is not None
             and joined < since
         )
         listed = missed[:MISSED_LIST_CAP]
@@ -188,17 +189,16 @@ def _stop_reason(walk: _Walk) -> Stopped:
     return "done" if walk.stop_at is None else "error" if walk.error is not None else "deadline"
 
 
-def _ending(request: SweepRequest, walk: _Walk, number: int, limit: int | None) -> tuple[Stopped, bool]:
-    """Why a self-continuing hop stopped, and whether the chain goes on: only from a position past this hop's start,
-    which is past the previous hop's start, and below the bound. A hop that started nothing because of an error
-    reports it; the next timer tries again."""
-    stopped = _stop_reason(walk)
-    if walk.stop_at is None:
-        return stopped, False
+def _ending(
+    request: SweepRequest, stop_at: Position, stopped: Stopped, number: int, limit: int | None
+) -> tuple[Stopped, bool]:
+    """Why a self-continuing hop that ``stopped`` ("deadline" or "error") at ``stop_at`` ended, and whether the chain
+    goes on: only from a position past this hop's start, which is past the previous hop's start, and below the
+    bound. A hop that started nothing because of an error reports it; the next timer tries again."""
     previous = request.previous_start
-    advanced = walk.stop_at.index > request.start.index and (previous is None or request.start.index > previous.index)
+    advanced = stop_at.index > request.start.index and (previous is None or request.start.index > previous.index)
     if not advanced:
-        return ("error" if walk.error is not None else "no-progress"), False
+        return ("error" if stopped == "error" else "no-progress"), False
     if limit is not None and number >= limit:
         return "chain-limit", False
     return stopped, True
@@ -313,19 +313,13 @@ class _Walk:
             self.batches.append({"requestId": invocation_id, "accounts": len(chunk)})
 
 
-def balanced_chunks(items: list[str], size: int) -> list[list[str]]:
-    """``items`` in the fewest chunks of at most ``size``, their sizes within one of each other: every batch gets
-    the same share of the quota, so unequal batches would leave the small ones' share unused while the large ones
-    still run (10,001 accounts in chunks of 500 made a last batch of 1, and 20 batches paced at 1/21)."""
-    return _split(items, math.ceil(len(items) / max(1, size)))
-
-
 def batch_count(accounts: int, size: int, quota: float) -> int:
     """How many batches of at most ``size`` to make of ``accounts``: the fewest, raised (up to MAX_BATCHES) until the
     batches together get at least 95 % of the ``quota``. The pacer gives each batch floor(quota / batches) tokens a
     second (pacing.Pacer): 21 batches of a quota of 100 get 4 each, 84 in all, where 24 get 96 and 25 all 100."""
     count = math.ceil(accounts / max(1, size))
-    if not 1 <= count < quota:  # above the quota each batch gets below one call a second, and no floor is lost
+    # No accounts, no batch; from the quota on each batch gets at most one call a second, and no floor is lost.
+    if count == 0 or count >= quota:
         return count
     whole = range(count, math.floor(quota) + 1)
     raised = next((c for c in whole if math.floor(quota / c) * c >= 0.95 * quota), count)
@@ -333,10 +327,14 @@ def batch_count(accounts: int, size: int, quota: float) -> int:
 
 
 def _split(items: list[str], count: int) -> list[list[str]]:
-    """``items`` in ``count`` chunks whose sizes are within one of each other."""
+    """``items`` in ``count`` chunks whose sizes are within one of each other (equal batches get equal shares of the
+    quota, so unequal ones would leave the small ones' share unused while the large ones still run)."""
     base, extra = divmod(len(items), max(1, count))
-    bounds = [i * base + min(i, extra) for i in range(count + 1)]
-    return [items[bounds[i] : bounds[i + 1]] for i in range(count)]
+
+    def bound(i: int) -> int:
+        return i * base + min(i, extra)
+
+    return [items[bound(i) : bound(i + 1)] for i in range(count)]
 
 
 def _instant(text: str) -> datetime | None:

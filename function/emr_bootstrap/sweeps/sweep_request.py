@@ -132,7 +132,7 @@ class SweepRequest:
         if max_hops is not None:
             document["maxHops"] = max_hops
         text = json.dumps(document, separators=(",", ":"), sort_keys=True)
-        return base64.urlsafe_b64encode(zlib.compress(text.encode(), 9)).decode().rstrip("=")
+        return base64.urlsafe_b64encode(zlib.compress(text.encode())).decode().rstrip("=")
 
 
 def parse_sweep_request(payload: Mapping[str, Any], *, catalog: Catalog | None = None) -> SweepRequest:
@@ -189,7 +189,7 @@ def _decode_token(token: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     if not isinstance(token, str) or not 1 <= len(token) <= MAX_TOKEN_CHARS:
         raise bad("not a string of a sensible size")
     try:
-        document = safe_json.loads(read_token(token).decode("utf-8"))
+        document = safe_json.loads(read_token(token).decode())
     except (binascii.Error, ValueError) as exc:  # UnicodeDecodeError, JSONDecodeError and JsonRejected too
         raise bad("not base64url JSON") from exc
     if not isinstance(document, dict) or document.get("v") != TOKEN_VERSION:
@@ -226,16 +226,20 @@ def read_token(token: str) -> bytes:
     """The JSON bytes a token carries: zlib-compressed (a zlib stream starts with 0x78, a JSON object with ``{``)
     or, as issued before, plain. Raises ``ValueError`` for anything else, and for a document that would decompress
     past :data:`MAX_TOKEN_DOCUMENT_BYTES` (decompression stops there)."""
-    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    # Two pads complete any base64 length (the decoder ignores the surplus; a length one past a multiple of 4 is not
+    # base64 with any padding).
+    raw = base64.urlsafe_b64decode(token + "==")
     if raw[:1] != b"x":
         return raw
     inflater = zlib.decompressobj()
+    # Not a zlib stream, or truncated, too large, or followed by other data: the caller refuses all of them alike
+    # ("not base64url JSON"), so the error carries no message of its own.
     try:
         text = inflater.decompress(raw, MAX_TOKEN_DOCUMENT_BYTES)
     except zlib.error as exc:
-        raise ValueError("not a zlib stream") from exc
+        raise ValueError from exc
     if not inflater.eof or inflater.unconsumed_tail or inflater.unused_data:
-        raise ValueError("truncated, too large, or followed by other data")
+        raise ValueError
     return text
 
 

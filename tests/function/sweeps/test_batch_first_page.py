@@ -114,11 +114,17 @@ def test_a_batch_without_a_hint_reads_from_the_first_page() -> None:
     assert parse_sweep_batch({"action": "sweep-batch", "accountIds": MEMBERS[:2]}).request.first_page is None
 
 
+def test_a_hint_naming_the_last_page_of_a_million_member_directory_is_accepted() -> None:
+    batch = parse_sweep_batch({"action": "sweep-batch", "accountIds": MEMBERS[:2], "firstPage": 10_000})
+    assert batch.request.first_page == MAX_PAGE == 10_000
+
+
 @pytest.mark.parametrize("hint", [0, -1, MAX_PAGE + 1, True, "3", 1.5, None.__class__, [2]])
 def test_a_batch_hint_that_is_not_a_page_number_is_refused(hint: object) -> None:
     with pytest.raises(InvalidRequest) as caught:
         parse_sweep_batch({"action": "sweep-batch", "accountIds": MEMBERS[:2], "firstPage": hint})
     assert (caught.value.field, caught.value.rule) == ("firstPage", "range")
+    assert str(caught.value) == "firstPage: must be a whole number from 1 to 10000"  # the range it takes
 
 
 def test_a_direct_request_cannot_carry_a_hint() -> None:
@@ -137,6 +143,12 @@ def test_a_direct_request_cannot_carry_a_hint() -> None:
         (200_000, 500, 100.0, 400),  # above the quota no floor is lost
         (10_001, 500, 0.0, 21),  # AssumeRole not paced
         (2, 1, 1.5, 2),  # nothing reaches 95 % below the quota: the fewest
+        (200, 100, 3.5, 2),  # 2 or 3 batches get 2 or 3 of 3.5: under 95 % either way, so the fewest
+        (900, 100, 10.0, 10),  # 9 batches would get 1 token each, 90 %: raised to the quota itself
+        (30, 1, 100.0, 30),  # 32 batches would get 96 %, but there are only 30 accounts to make them of
+        (60_000, 100, 1100.0, 1000),  # a raised quota: 1045 batches would reach 95 %, but at most 1000 are made
+        (2000, 1, 2000.0, 2000),  # batches of at most the size asked, even past 1000 of them
+        (0, 100, 100.0, 0),  # nothing to hand out, no batch
     ],
 )
 def test_the_batch_count_is_raised_until_the_batches_use_the_quota_whole(

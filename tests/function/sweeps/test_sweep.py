@@ -194,11 +194,12 @@ def test_fanned_out_batches_are_balanced_so_no_batch_leaves_its_share_of_the_quo
     assert [p["share"] for p in dispatcher.payloads] == [0.333333] * 3
 
 
-def test_ten_thousand_and_one_accounts_in_chunks_of_500_make_21_chunks_of_476_or_477_in_order() -> None:
-    from emr_bootstrap.sweeps.sweep import balanced_chunks
+def test_a_sweep_asks_get_role_alone_of_a_role_that_does_not_exist_and_lists_no_policies() -> None:
+    connector = FakeConnector()
 
-    items = [str(i) for i in range(10_001)]
-    chunks = balanced_chunks(items, 500)
-    assert len(chunks) == 21 and {len(c) for c in chunks} == {476, 477}
-    assert [item for chunk in chunks for item in chunk] == items
-    assert balanced_chunks([], 500) == [] and balanced_chunks(["a"], 500) == [["a"]]
+    result = sweep({"dryRun": True}, FakeDirectory(members=MEMBERS[:1]), connector=connector)
+
+    planned = [r for r in result["accounts"][0]["roles"] if r["outcome"] == "planned"]
+    calls = connector.accounts[MEMBERS[0]].calls
+    # README "What an account costs": a sweep reads get-first, so a missing role costs one read, not two.
+    assert planned and calls["GetRole"] == len(planned) and calls["ListPoliciesForRole"] == 0

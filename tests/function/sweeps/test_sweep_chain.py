@@ -213,3 +213,13 @@ def test_a_fanned_out_sweep_whose_listing_fails_hands_out_nothing_and_resumes_wh
     assert result["sweep"]["stopped"] == "error"
     assert (token_document(result["nextToken"])["page"], token_document(result["nextToken"])["offset"]) == (1, 0)
     assert Position(1, 0).index == 0 and Position(3, 5).index == 205
+
+
+def test_a_hop_that_could_not_read_the_directory_size_leaves_the_chain_bound_to_the_next_hop() -> None:
+    down = BrokenDirectory(MEMBERS, CloudError("ServiceUnavailable", "down", status=503))
+    (failed,) = chain(down)
+    assert "maxHops" not in failed["sweep"] and "maxHops" not in token_document(failed["nextToken"])
+
+    resumed = hop({"action": "sweep", "nextToken": failed["nextToken"]}, FakeDirectory(members=MEMBERS), Dispatcher())
+
+    assert resumed["sweep"]["maxHops"] == max_hops(len(MEMBERS))  # not a bound guessed from a size never read

@@ -17,7 +17,7 @@ from emr_bootstrap.core.reconcile import Reconciler
 from emr_bootstrap.core.request import BootstrapRequest
 from emr_bootstrap.intake.jobs import SweepJob, SweepOrigin
 from emr_bootstrap.shared.timing import Deadline
-from emr_bootstrap.sweeps.sweep import MISSED_LIST_CAP
+from emr_bootstrap.sweeps.sweep import MISSED_LIST_CAP, Sweeper
 from emr_bootstrap.sweeps.sweep_request import parse_sweep_request
 
 from tests.function.fakes import FakeConnector, FakeDirectory, fast_settings
@@ -112,3 +112,18 @@ def test_only_the_unfiltered_timer_sweep_reports_it(payload: dict[str, Any], ori
     result = daily(dict.fromkeys(OLD, iso(600)), payload=payload, origin=origin)
 
     assert "missedByEvents" not in result["summary"]
+
+
+def test_an_account_that_joined_exactly_the_threshold_ago_is_not_counted_as_missed() -> None:
+    now = datetime(2026, 12, 6, 6, 0, tzinfo=timezone.utc)
+    at, before = now - timedelta(minutes=60), now - timedelta(minutes=60, milliseconds=1)
+    joined = {OLD[0]: at.isoformat(), OLD[1]: before.isoformat()}
+    directory = JoinedDirectory(joined)
+    reconciler = Reconciler(FakeConnector(), directory, catalog=load_catalog(), settings=fast_settings())
+    sweeper = Sweeper(reconciler, directory, now=lambda: now)
+
+    hop = sweeper.hop(
+        parse_sweep_request({"action": "sweep"}), request_id="d", deadline=Deadline.never(), missed_after_minutes=60
+    )
+
+    assert hop.result.to_dict()["summary"]["missedByEvents"] == {"count": 1, "accountIds": [OLD[1]]}

@@ -241,6 +241,12 @@ def test_a_resumed_sweep_has_the_options_position_and_continuation_of_its_token(
         (encode(token_document(options={"nextToken": "x"})), "nested token"),
         (encode(token_document(options={"action": "sweep"})), "nested token"),
         (encode(token_document(continues="yes")), "bad continuation flag"),
+        (encode(token_document(hop=-1)), "bad hop count or bound"),
+        (encode(token_document(hop=1, maxHops=0)), "bad hop count or bound"),
+        (encode(token_document(**{"from": [0, 5]})), "bad previous position"),
+        (encode(token_document(**{"from": [1, -1]})), "bad previous position"),
+        (encode(token_document(**{"from": [1]})), "bad previous position"),
+        (encode(token_document(**{"from": "1,0"})), "bad previous position"),
     ],
 )
 def test_anything_but_an_issued_token_is_refused_saying_why(token: object, why: str) -> None:
@@ -249,6 +255,14 @@ def test_anything_but_an_issued_token_is_refused_saying_why(token: object, why: 
         "token",
         f"is not a token this function issued ({why})",
     )
+
+
+def test_a_chain_bounded_to_one_hop_and_a_token_without_chain_fields_are_accepted() -> None:
+    bounded = parse_sweep_request(sweep(nextToken=encode(token_document(hop=1, maxHops=1, **{"from": [1, 0]}))))
+    assert (bounded.hop, bounded.max_hops, bounded.previous_start) == (1, 1, Position(1, 0))
+    # Issued before chains: the resumed hop is counted as a chain's first, with no bound yet.
+    plain = parse_sweep_request(sweep(nextToken=encode(token_document())))
+    assert (plain.hop, plain.max_hops, plain.previous_start) == (0, None, None)
 
 
 def test_positions_at_the_edges_of_the_range_are_accepted() -> None:
