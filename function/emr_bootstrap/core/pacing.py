@@ -76,7 +76,7 @@ class PacingDeadline(CloudError):
 
 def bounded_share(share: float) -> float:
     """``share`` within [MIN_SHARE, 1]: a share can only narrow, and none is so small it means hours of waiting."""
-    if not math.isfinite(share) or share <= 0:
+    if not math.isfinite(share):  # NaN or infinite: when in doubt, narrow (max() already lifts 0 and below)
         return MIN_SHARE
     return min(1.0, max(MIN_SHARE, share))
 
@@ -101,7 +101,7 @@ class Pacer:
         self._sleep = sleep
         self._deadline = math.inf if deadline is None else deadline
         self._lock = threading.Lock()
-        self._spent: dict[tuple[str, str], deque[float]] = {}
+        self._spent: dict[tuple[str, ...], deque[float]] = {}
 
     def rate(self, action: str) -> float | None:
         """Calls per second of ``action`` for this invocation; None when it is not paced."""
@@ -124,7 +124,7 @@ class Pacer:
             return 0.0
         capacity = max(1, math.floor(rate))
         window = max(WINDOW_S, 1.0 / rate) + LATENCY_GUARD_S  # below 1 call/s: one token, back after 1/rate
-        key = (action, "caller" if action in CALLER_SCOPED else account_id)
+        key = (action,) if action in CALLER_SCOPED else (action, account_id)  # the caller's: one key per action
         end = self._deadline if deadline is None else min(deadline, self._deadline)
         with self._lock:
             now = self._clock()

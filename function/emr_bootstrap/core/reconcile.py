@@ -39,7 +39,8 @@ _ON_PURPOSE = frozenset({codes.ACCOUNT_OUT_OF_SCOPE, codes.MANAGEMENT_ACCOUNT_EX
 
 
 class _Stop(Exception):
-    """An account ends before its roles are reconciled; carries the account's result."""
+    """An account ends before its roles are reconciled; carries the account's result (its duration is set where
+    it is caught)."""
 
     def __init__(self, result: AccountResult) -> None:
         super().__init__(result.status)
@@ -153,7 +154,7 @@ class Reconciler:
             if refusal.code in _ON_PURPOSE:
                 account = AccountResult.skipped(account_id, refusal)
             else:  # the management account is unknown: fail closed, reported, nothing written
-                account = AccountResult.unreachable(account_id, refusal, 0)
+                account = AccountResult.unreachable(account_id, refusal)
             _log_account(account, log_fields)
             return account
         if active:
@@ -181,10 +182,10 @@ class Reconciler:
                 for spec in active
             ]
             # The last role on this thread: one hand-off fewer on the critical path.
-            futures = [pool.submit(run.run) for run in runs[:-1]]
-            results[active[-1].name] = runs[-1].run()
-            for spec, future in zip(active, futures, strict=False):
-                results[spec.name] = future.result()
+            futures = [(run.spec.name, pool.submit(run.run)) for run in runs[:-1]]
+            results[runs[-1].spec.name] = runs[-1].run()
+            for name, future in futures:
+                results[name] = future.result()
         ordered = [results[entry.spec.name] for entry in desired]
         account = AccountResult.from_roles(account_id, ordered, settings.elapsed_ms(start))
         if ordered and not active:
@@ -222,7 +223,7 @@ class Reconciler:
             error = render_error(_connect_error(ram, account_id), action="AssumeRole")
             if error.code == codes.DEADLINE_REACHED:  # AssumeRole's turn would have come too late
                 raise _Stop(AccountResult.not_attempted(account_id, error))
-            raise _Stop(AccountResult.unreachable(account_id, error, 0))
+            raise _Stop(AccountResult.unreachable(account_id, error))
         return ram
 
     def _learn(self, account_id: str) -> AccountInfo | ErrorInfo:
@@ -276,7 +277,7 @@ def _admit(account_id: str, info: AccountInfo | ErrorInfo, scope: Scope) -> None
             raise _Stop(AccountResult.skipped(account_id, info))
         if info.code == codes.DEADLINE_REACHED:
             raise _Stop(AccountResult.not_attempted(account_id, info))
-        raise _Stop(AccountResult.unreachable(account_id, info, 0))
+        raise _Stop(AccountResult.unreachable(account_id, info))
     refusal = scope.refuse_after_lookup(info)
     if refusal is not None:
         raise _Stop(AccountResult.skipped(account_id, refusal))

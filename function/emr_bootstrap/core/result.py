@@ -112,7 +112,8 @@ class AccountResult:
         return cls(account_id, "failed" if failed else "succeeded", role_results, None, duration_ms)
 
     @classmethod
-    def unreachable(cls, account_id: str, error: ErrorInfo, duration_ms: int) -> AccountResult:
+    def unreachable(cls, account_id: str, error: ErrorInfo, duration_ms: int = 0) -> AccountResult:
+        # 0 unless given: a refusal before any call in the account spent no time in it.
         return cls(account_id, "failed", (), error, duration_ms)
 
     @property

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 
 import pytest
 from emr_bootstrap.adapters.settings import Settings, SettingsError
 from emr_bootstrap.core.pacing import (
     LATENCY_GUARD_S,
     MIN_RATE,
+    MIN_SHARE,
     PUBLISHED_RATES,
     CallStats,
     Pacer,
@@ -306,3 +308,42 @@ def test_each_attempt_is_paced_in_its_account_and_counted_under_its_action() -> 
     assert retrier.call("GetRole", "6543210987654321", lambda: "other account") == "other account"
     assert stats.by_action == {"GetRole": 4} and (stats.calls, stats.retries, stats.throttles) == (4, 2, 2)
     assert stats.paced_s == pytest.approx(2.1) and clock.sleeps == pytest.approx([1.05, 1.05])
+
+
+def test_a_share_that_is_not_a_finite_number_narrows_to_the_smallest_share() -> None:
+    # A share can only narrow: one that is not a number never widens a batch to the whole caller quota.
+    for share in (math.inf, math.nan, -math.inf):
+        assert Pacer({"AssumeRole": 100.0}, share=share).rate("AssumeRole") == pytest.approx(100.0 * MIN_SHARE)
+
+
+def test_a_refused_wait_says_how_long_the_call_would_have_waited_however_long_the_invocation_ran() -> None:
+    clock = FakeClock()
+    clock.now = 100.0  # the invocation has been running for a while
+    pacer = Pacer({"CreateRole": 0.1}, clock=clock, sleep=clock.sleep, deadline=105.0)
+    pacer.wait("CreateRole", "a")
+    with pytest.raises(PacingDeadline) as refused:  # the token is back 10 s (and the guard) later
+        pacer.wait("CreateRole", "a")
+    waited = re.search(r"would have waited ([0-9.]+)s", refused.value.message)
+    assert waited is not None and float(waited.group(1)) == pytest.approx(10.0 + LATENCY_GUARD_S, abs=0.1)
+
+
+@pytest.mark.parametrize(
+    ("backoff_ms", "calls"),
+    [
+        (100, 2),  # the first backoff (0.2 s) ends before the deadline; the second (0.4 s) would not
+        (125, 1),  # the first backoff (0.25 s) ends at the deadline: a retry then would start with no time left
+    ],
+)
+def test_a_retry_is_made_only_when_its_backoff_ends_before_the_deadline(backoff_ms: int, calls: int) -> None:
+    clock = FakeClock()
+    clock.now = 100.0  # the invocation has been running for a while; 0.25 s are left
+    pacer = Pacer({}, clock=clock, sleep=clock.sleep, deadline=100.25)
+    stats = CallStats()
+    retrier = Retrier(5, backoff_ms, pacer=pacer, stats=stats, sleep=clock.sleep, rng=TopOfRange())  # type: ignore[arg-type]
+
+    def busy() -> None:
+        raise CloudError("ServiceUnavailable", "busy", status=503)
+
+    with pytest.raises(CloudError, match="busy"):
+        retrier.call("GetRole", "a", busy)
+    assert stats.calls == calls and clock() <= 100.25

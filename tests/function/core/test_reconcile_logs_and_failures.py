@@ -13,7 +13,7 @@ from emr_bootstrap.core.scope import Scope
 from emr_bootstrap.shared.errors import CloudError
 from emr_bootstrap.shared.timing import Deadline
 
-from tests.function.fakes import FakeConnector, FakeDirectory, FakeRam, bootstrap, fast_settings
+from tests.function.fakes import FakeClock, FakeConnector, FakeDirectory, FakeRam, bootstrap, fast_settings
 
 if TYPE_CHECKING:
     import logging
@@ -132,19 +132,22 @@ def test_a_bug_in_one_account_is_reported_for_it_and_logged_and_the_others_finis
     monkeypatch: pytest.MonkeyPatch, emr_logs: list[logging.LogRecord]
 ) -> None:
     original = Reconciler.account
+    clock = FakeClock()
 
     def flaky(self: Reconciler, account_id: str, *args: Any, **kwargs: Any) -> Any:
         if account_id == B:
+            clock.sleep(1.5)  # the bug strikes after a while
             raise RuntimeError("boom")
         return original(self, account_id, *args, **kwargs)
 
     monkeypatch.setattr(Reconciler, "account", flaky)
-    result = bootstrap(parse_request({"accountIds": [A, B]}), FakeConnector(), request_id="r-2")
+    settings = fast_settings(clock)
+    result = bootstrap(parse_request({"accountIds": [A, B]}), FakeConnector(), request_id="r-2", settings=settings)
     by_id = {a.account_id: a for a in result.accounts}
     assert by_id[A].status == "succeeded" and by_id[B].status == "failed"
     error = by_id[B].error
     assert error is not None and error.message == "unexpected RuntimeError"
-    assert isinstance(by_id[B].duration_ms, int)
+    assert by_id[B].duration_ms == 1500  # the time it ran is reported, not lost with the account
     (record,) = [r for r in emr_logs if r.getMessage() == "unexpected error"]
     assert fields(record, "requestId", "accountId") == ("r-2", B) and record.exc_info is not None
 
