@@ -280,7 +280,7 @@ class _Walk:
             )
         except Exception as exc:  # a bug in one account must not lose the sweep
             log.exception("unexpected error", extra={"requestId": self.request_id, "accountId": info.account_id})
-            account = AccountResult.unreachable(info.account_id, render_error(exc), 0)
+            account = AccountResult.unreachable(info.account_id, render_error(exc))
         finally:
             slots.release()
         with self._lock:
@@ -308,7 +308,7 @@ class _Walk:
                 invocation_id = fan_out.dispatcher.invoke_async(payload)
             except CloudError as exc:
                 error = render_error(exc, action="InvokeFunction")
-                self.results.extend(AccountResult.unreachable(a, error, 0) for a in chunk)
+                self.results.extend(AccountResult.unreachable(a, error) for a in chunk)
                 continue
             self.batches.append({"requestId": invocation_id, "accounts": len(chunk)})
 
