@@ -109,7 +109,7 @@ def plan_role(spec: RoleSpec, observed: Observed, drift_mode: DriftMode) -> Role
     extras = tuple(policy.name for policy in extra)
     attach = () if has_policy(observed.policies, spec) else (Step.ATTACH,)
     comparison = compare_trust(spec.trust_policy, observed.role.trust_policy)
-    if comparison.difference is None:  # equal: compare_trust describes every difference
+    if comparison.difference is None:  # equal (TrustComparison.equal is this test)
         return RolePlan(attach, None, extras)
     drift = Drift(comparison.difference, comparison.widened)
     if drift_mode == "repair" and not comparison.expected_principals_allowed:

@@ -51,8 +51,7 @@ class Grant:
 
 @dataclass(frozen=True)
 class TrustComparison:
-    equal: bool
-    # Short human description of the difference, None when equal.
+    # Short human description of the difference; None means equal (one field, so the two cannot disagree).
     difference: str | None = None
     # True when the actual policy allows a principal an action the expected one does not allow at all. A
     # Condition on an allowed principal, or an extra Deny, narrows: it is a difference, never a widening.
@@ -60,6 +59,10 @@ class TrustComparison:
     # True when every principal the expected policy allows is still allowed the action (with or without extra
     # conditions): the catalog's service can still assume the role, so nothing needs restoring.
     expected_principals_allowed: bool = True
+
+    @property
+    def equal(self) -> bool:
+        return self.difference is None
 
 
 def _as_list(value: object, element: str) -> list[object]:
@@ -156,7 +159,7 @@ def compare_trust(expected: str | Mapping[str, Any], actual: str | Mapping[str, 
     try:
         actual_version, actual_grants = grants(actual)
     except TrustPolicyShapeError as exc:
-        return TrustComparison(False, f"trust policy is {exc}", widened=False)
+        return TrustComparison(f"trust policy is {exc}", widened=False)
     added = sorted(actual_grants - expected_grants)
     missing = sorted(expected_grants - actual_grants)
     parts = []
@@ -167,10 +170,10 @@ def compare_trust(expected: str | Mapping[str, Any], actual: str | Mapping[str, 
     if missing:
         parts.append(_listing("lacks", missing))
     if not parts:
-        return TrustComparison(True)
+        return TrustComparison()
     expected_allowed = {grant.who for grant in expected_grants if grant.effect == "Allow"}
     actual_allowed = {grant.who for grant in actual_grants if grant.effect == "Allow"}
     widened = any(grant.effect == "Allow" and grant.who not in expected_allowed for grant in added)
     return TrustComparison(
-        False, "; ".join(parts), widened=widened, expected_principals_allowed=expected_allowed <= actual_allowed
+        "; ".join(parts), widened=widened, expected_principals_allowed=expected_allowed <= actual_allowed
     )
