@@ -159,7 +159,7 @@ def compare_trust(expected: str | Mapping[str, Any], actual: str | Mapping[str, 
     try:
         actual_version, actual_grants = grants(actual)
     except TrustPolicyShapeError as exc:
-        return TrustComparison(f"trust policy is {exc}", widened=False)
+        return TrustComparison(f"trust policy is {exc}")  # widened: False, the default
     added = sorted(actual_grants - expected_grants)
     missing = sorted(expected_grants - actual_grants)
     parts = []
